@@ -1,0 +1,4 @@
+package controls
+
+// TODO: not built yet.
+var postgresChecks = []*Check{}
