@@ -55,6 +55,9 @@ type AWS struct {
 	// CredentialReportTimeout bounds the wait for IAM to generate the
 	// credential report.
 	CredentialReportTimeout time.Duration `mapstructure:"credential_report_timeout" json:"credential_report_timeout"`
+	// ServiceEndpoints overrides the endpoint of single services by SDK
+	// service id ("backup"), only for emulators and fakes.
+	ServiceEndpoints map[string]string `mapstructure:"service_endpoints" json:"service_endpoints,omitempty"`
 }
 
 // AWSAccount is an account reached by assuming a role.
