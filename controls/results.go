@@ -19,6 +19,41 @@ type Results struct {
 	Criteria      []CriterionResult `json:"criteria"`
 	// Notes hold context from collection, such as regions out of scope.
 	Notes []RunNote `json:"notes"`
+	// Waivers lists every configured waiver with its state.
+	Waivers []WaiverStatus `json:"waivers,omitempty"`
+	// Excluded lists the resources taken out of the audit scope.
+	Excluded []ExcludedResource `json:"excluded,omitempty"`
+	// ControlIDs maps the company's own control ids to criteria and checks.
+	ControlIDs []ControlMapping `json:"control_ids,omitempty"`
+}
+
+// WaiverStatus is a configured waiver and what it matched.
+type WaiverStatus struct {
+	ID              string `json:"id"`
+	CheckID         string `json:"check_id"`
+	ResourcePattern string `json:"resource"`
+	Justification   string `json:"justification"`
+	Approver        string `json:"approver"`
+	Expires         string `json:"expires"`
+	// State is "active", "expired" or "unmatched".
+	State string `json:"state"`
+	// Matched counts the findings the waiver matched.
+	Matched int `json:"matched"`
+}
+
+// ExcludedResource is a resource left out of evaluation by scope.exclude.
+type ExcludedResource struct {
+	Resource string `json:"resource"`
+	Kind     string `json:"kind"`
+	Pattern  string `json:"pattern"`
+}
+
+// ControlMapping is one company control id.
+type ControlMapping struct {
+	ID       string          `json:"id"`
+	Criteria []string        `json:"criteria"`
+	Checks   []string        `json:"checks"`
+	Status   CriterionStatus `json:"status"`
 }
 
 // RunInfo describes one run.
