@@ -1,0 +1,232 @@
+package xlsx
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/auditpack/auditpack/evidence"
+	"github.com/auditpack/auditpack/reports/internal/view"
+)
+
+// rootUser is the user name of the root row in the IAM credential report.
+const rootUser = "<root_account>"
+
+// notSupportedRoot replaces the credential report's "not_supported" in the
+// root user's row, whose password and key fields do not apply.
+const notSupportedRoot = "n/a (root)"
+
+// valueKey is the column of an item whose attributes are not a JSON object.
+const valueKey = "(value)"
+
+// attrColumn is one attribute key of an evidence kind.
+type attrColumn struct {
+	key    string
+	header string
+	// isTime is set when a value of the column is an RFC 3339 time; those
+	// values are shown in UTC and the header says so.
+	isTime bool
+}
+
+func (b *book) evidenceSheets() error {
+	set := b.in.Evidence
+	for _, kind := range kindsOf(set) {
+		items := set.ByKind(kind)
+		cols := scanColumns(items)
+		headers := []string{"Resource"}
+		taken := map[string]bool{"resource": true, "collection errors": true, "evidence file": true}
+		for i := range cols {
+			h := cols[i].key
+			if cols[i].isTime {
+				h += " (UTC)"
+			}
+			h = strings.Join(strings.Fields(h), " ")
+			if h == "" {
+				h = "(empty key)"
+			}
+			for base, n := h, 2; taken[strings.ToLower(h)]; n++ {
+				h = base + " (attribute " + strconv.Itoa(n) + ")"
+			}
+			taken[strings.ToLower(h)] = true
+			cols[i].header = h
+			headers = append(headers, h)
+		}
+		headers = append(headers, "Collection errors", "Evidence file")
+		err := b.writeTable(table{
+			Sheet: b.names.name(kind), Headers: headers, Rows: len(items), Folder: kind, KeyColumn: 0,
+			Row: func(i int) []cell { return evidenceRow(items[i], cols) },
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attributes decodes an item's attributes into a map of raw values; a value
+// that is not a JSON object is returned under valueKey.
+func attributes(it *evidence.Item) map[string]json.RawMessage {
+	raw := bytes.TrimSpace(it.Attributes)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if raw[0] == '{' && json.Unmarshal(raw, &m) == nil {
+		return m
+	}
+	return map[string]json.RawMessage{valueKey: raw}
+}
+
+// orderedKeys returns the keys of a JSON object in document order.
+func orderedKeys(raw []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// scanColumns collects the attribute keys of the items in the order they
+// first appear and marks the columns that hold times.
+func scanColumns(items []*evidence.Item) []attrColumn {
+	index := map[string]int{}
+	var cols []attrColumn
+	for _, it := range items {
+		attrs := attributes(it)
+		keys := orderedKeys(it.Attributes)
+		if _, ok := attrs[valueKey]; ok && len(attrs) == 1 {
+			keys = []string{valueKey}
+		}
+		for _, k := range keys {
+			i, ok := index[k]
+			if !ok {
+				i = len(cols)
+				index[k] = i
+				cols = append(cols, attrColumn{key: k})
+			}
+			if !cols[i].isTime {
+				if s, ok := jsonString(attrs[k]); ok {
+					_, err := time.Parse(time.RFC3339Nano, s)
+					cols[i].isTime = err == nil
+				}
+			}
+		}
+	}
+	return cols
+}
+
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// isRootRow reports whether an item is the AWS root user's: its resource is
+// the root ARN or one of its values is the credential report's root name.
+func isRootRow(it *evidence.Item, attrs map[string]json.RawMessage) bool {
+	if view.IsRoot(it.Resource) {
+		return true
+	}
+	for _, raw := range attrs {
+		if s, ok := jsonString(raw); ok && s == rootUser {
+			return true
+		}
+	}
+	return false
+}
+
+func evidenceRow(it *evidence.Item, cols []attrColumn) []cell {
+	attrs := attributes(it)
+	root := isRootRow(it, attrs)
+	row := make([]cell, 0, len(cols)+3)
+	row = append(row, text(view.Resource(it.Resource)))
+	for _, c := range cols {
+		row = append(row, valueCell(attrs[c.key], c.isTime, root))
+	}
+	var errs []string
+	groups := make([]string, 0, len(it.Errors))
+	for g := range it.Errors {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		errs = append(errs, g+": "+it.Errors[g].String())
+	}
+	return append(row, text(strings.Join(errs, "\n")), text(evidence.ItemPath(it)))
+}
+
+// valueCell shows a raw JSON value exactly as collected: strings as text,
+// nested values as compact JSON text, booleans as "true" or "false", and
+// numbers as numbers when a spreadsheet holds them exactly (else as text).
+// Times in a time column are converted to UTC, and in the root user's row
+// "not_supported" reads "n/a (root)".
+func valueCell(raw json.RawMessage, isTime, root bool) cell {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return cell{}
+	}
+	switch raw[0] {
+	case 'n':
+		return cell{}
+	case 't', 'f':
+		return text(string(raw))
+	case '"':
+		s, _ := jsonString(raw)
+		if isTime {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return text(t.UTC().Format(time.RFC3339Nano))
+			}
+		}
+		if root && s == "not_supported" {
+			return text(notSupportedRoot)
+		}
+		return text(s)
+	case '{', '[':
+		var buf bytes.Buffer
+		if json.Compact(&buf, raw) == nil {
+			return text(buf.String())
+		}
+		return text(string(raw))
+	}
+	if n, ok := exactNumber(string(raw)); ok {
+		return number(n)
+	}
+	return text(string(raw))
+}
+
+// exactNumber parses a JSON number that a spreadsheet stores without loss:
+// at most 15 significant digits, as Excel keeps.
+func exactNumber(s string) (float64, bool) {
+	digits := 0
+	for _, r := range strings.TrimLeft(strings.SplitN(strings.ToLower(s), "e", 2)[0], "-0.") {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if digits > 15 {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil
+}
