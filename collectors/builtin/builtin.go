@@ -4,11 +4,19 @@ package builtin
 
 import (
 	"github.com/auditpack/auditpack/collectors"
+	"github.com/auditpack/auditpack/collectors/files"
+	"github.com/auditpack/auditpack/collectors/postgres"
 )
 
 // Factories returns the built-in collector factories.
 func Factories() []collectors.Factory {
-	return []collectors.Factory{}
+	return []collectors.Factory{
+		postgres.ServerFactory,
+		postgres.RolesFactory,
+		postgres.UsersFactory,
+		postgres.AuditLogFactory,
+		files.HRRosterFactory,
+	}
 }
 
 // Registry returns the registry of built-in collectors.

@@ -1,0 +1,512 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/auditpack/auditpack/collectors"
+	"github.com/auditpack/auditpack/evidence"
+	"github.com/auditpack/auditpack/internal/config"
+)
+
+// Limits on the rows the audit-log queries return. Statistics are computed
+// by the database; these lists only name examples for a person to read.
+const (
+	gapLimit        = 10
+	burstLimit      = 500
+	privilegedLimit = 500
+	gdprLimit       = 1000
+)
+
+// LockoutParams are the burst definition used when collecting: the
+// postgres.auditlog.lockout parameters, read from the configuration because
+// the burst search runs on the server.
+type LockoutParams struct {
+	MaxFailures   int
+	WindowMinutes int
+}
+
+// AuditLogCollector computes statistics of an application's audit-log table
+// for the period. Every statistic is an aggregate query on the server; no
+// query returns more than a bounded list of rows.
+type AuditLogCollector struct {
+	t       target
+	log     config.AuditLog
+	lockout LockoutParams
+}
+
+var _ collectors.Collector = (*AuditLogCollector)(nil)
+
+// ID returns "postgres.auditlog".
+func (c *AuditLogCollector) ID() string { return "postgres.auditlog" }
+
+// Scope returns the database address.
+func (c *AuditLogCollector) Scope() string { return c.t.base() }
+
+// Kinds returns the audit-log kind.
+func (c *AuditLogCollector) Kinds() []string { return []string{KindAuditLog} }
+
+// auditColumns are the configured column keys and the checks that need them.
+var auditColumns = map[string][]string{
+	"time":       {CheckRetention, CheckGaps, CheckLockout, CheckPrivilegedChanges, CheckGDPRSLA},
+	"event_type": {CheckLockout, CheckPrivilegedChanges, CheckGDPRSLA},
+	"outcome":    {CheckLockout},
+	"actor":      {CheckLockout, CheckGDPRSLA},
+	"source_ip":  {},
+}
+
+// auditQuery is the SQL context shared by the statistics queries.
+type auditQuery struct {
+	table string
+	// time is an expression of type timestamptz.
+	time                                string
+	eventType, outcome, actor, sourceIP string
+	windowStart, windowEnd              time.Time
+}
+
+// Collect resolves the table and its columns, then runs the queries of the
+// selected checks. A missing column makes the checks that need it error and
+// lets the others run.
+func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
+	all := []string{CheckRetention, CheckGaps, CheckImmutable, CheckLockout, CheckPrivilegedChanges, CheckGDPRSLA}
+	if !req.Wants(all...) {
+		return nil
+	}
+	name, err := ParseQualifiedName(c.log.Table)
+	if err != nil {
+		return err
+	}
+	s, err := connect(ctx, c.t)
+	if err != nil {
+		return err
+	}
+	defer s.close(ctx)
+
+	info, provTable, err := s.describeTable(ctx, "auditlog_table", name)
+	if err != nil {
+		sink.Fail(evidence.Failure{
+			Collector: c.ID(), Scope: tableResource(c.t, name), Kinds: c.Kinds(),
+			Error: collectError("auditlog_table", err, c.t.password), Time: time.Now().UTC(),
+		})
+		return nil
+	}
+	resource := tableResource(c.t, info.name)
+	item := evidence.MustItem(KindAuditLog, c.ID(), resource, nil)
+	item.Provenance = append(item.Provenance, provTable)
+
+	windowEnd := req.Period.EffectiveEnd(req.Now)
+	attrs := AuditLogAttrs{
+		Source:      s.source(),
+		Table:       info.name.String(),
+		Columns:     map[string]Column{},
+		WindowStart: req.Period.Start.UTC(),
+		WindowEnd:   windowEnd.UTC(),
+	}
+	q := auditQuery{table: info.name.Sanitize(), windowStart: attrs.WindowStart, windowEnd: attrs.WindowEnd}
+
+	// Resolve every configured column; a missing one blocks the checks
+	// that read it with a failure naming the column.
+	blocked := map[string][]string{}
+	exprs := map[string]string{}
+	keys := make([]string, 0, len(auditColumns))
+	for k := range auditColumns {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		col := columnName(c.log.Columns[key])
+		if col == "" {
+			if len(auditColumns[key]) > 0 && key != "outcome" {
+				blocked[key] = auditColumns[key]
+			}
+			continue
+		}
+		typ, ok := info.columns[col]
+		if !ok {
+			if len(auditColumns[key]) > 0 {
+				blocked[key] = auditColumns[key]
+			}
+			sink.Fail(evidence.Failure{
+				Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
+				Error: collectError("auditlog_table", &notFoundError{what: fmt.Sprintf("column %s of table %s (audit_log.columns.%s)", quoteIdent(col), info.name.Sanitize(), key)}, ""),
+				Time:  time.Now().UTC(),
+			})
+			continue
+		}
+		attrs.Columns[key] = Column{Name: col, Type: typ}
+		if key == "time" {
+			expr, zone, err := timeExpr(quoteIdent(col), typ, c.log.TimeZone)
+			if err != nil {
+				blocked[key] = auditColumns[key]
+				sink.Fail(evidence.Failure{
+					Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
+					Error: collectError("auditlog_table", err, ""), Time: time.Now().UTC(),
+				})
+				continue
+			}
+			exprs[key] = expr
+			attrs.TimeZone = zone
+			continue
+		}
+		exprs[key] = quoteIdent(col) + "::text"
+	}
+	for _, key := range []string{"time", "event_type", "actor"} {
+		if _, ok := exprs[key]; !ok && c.log.Columns[key] == "" {
+			sink.Fail(evidence.Failure{
+				Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
+				Error: evidence.CollectError{Operation: "postgres:auditlog_table", Code: "not_configured",
+					Message: fmt.Sprintf("audit_log.columns.%s is not configured for table %s", key, info.name.Sanitize())},
+				Time: time.Now().UTC(),
+			})
+		}
+	}
+	q.time, q.eventType, q.actor = exprs["time"], exprs["event_type"], exprs["actor"]
+	q.outcome, q.sourceIP = exprOr(exprs, "outcome"), exprOr(exprs, "source_ip")
+	can := func(check string) bool {
+		if !req.Wants(check) {
+			return false
+		}
+		for _, checks := range blocked {
+			for _, id := range checks {
+				if id == check {
+					return false
+				}
+			}
+		}
+		return true
+	}
+
+	run := func(group, op, sql string, params map[string]any, args []any, scan func(pgx.Rows) error) {
+		prov, err := s.query(ctx, op, sql, params, args, scan)
+		item.Provenance = append(item.Provenance, prov)
+		if err != nil {
+			item.AddError(group, collectError(op, err, c.t.password))
+		}
+	}
+	window := map[string]any{"$1": q.windowStart, "$2": q.windowEnd}
+	if can(CheckRetention) || can(CheckGaps) {
+		sql := extentSQL(q)
+		run(GroupExtent, "auditlog_extent", sql, window, []any{q.windowStart, q.windowEnd}, func(r pgx.Rows) error {
+			for r.Next() {
+				var e Extent
+				if err := r.Scan(&e.Oldest, &e.Newest, &e.InWindow); err != nil {
+					return err
+				}
+				e.Oldest, e.Newest = utcPtr(e.Oldest), utcPtr(e.Newest)
+				attrs.Extent = &e
+			}
+			return nil
+		})
+		if q.eventType != "" {
+			run(GroupDaily, "auditlog_daily_counts", dailySQL(q), window, []any{q.windowStart, q.windowEnd}, func(r pgx.Rows) error {
+				for r.Next() {
+					var d DailyCount
+					if err := r.Scan(&d.Day, &d.EventType, &d.Outcome, &d.Count); err != nil {
+						return err
+					}
+					attrs.Daily = append(attrs.Daily, d)
+				}
+				return nil
+			})
+		}
+	}
+	if can(CheckGaps) {
+		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": gapLimit}
+		run(GroupGaps, "auditlog_gaps", gapsSQL(q), params, []any{q.windowStart, q.windowEnd, gapLimit}, func(r pgx.Rows) error {
+			g := GapStats{Limit: gapLimit, Longest: []Gap{}}
+			for r.Next() {
+				var gap Gap
+				var seconds float64
+				if err := r.Scan(&gap.Start, &gap.End, &seconds); err != nil {
+					return err
+				}
+				gap.Start, gap.End = gap.Start.UTC(), gap.End.UTC()
+				gap.Hours = seconds / 3600
+				g.Longest = append(g.Longest, gap)
+			}
+			attrs.Gaps = &g
+			return nil
+		})
+	}
+	if can(CheckLockout) {
+		c.collectLockout(q, &attrs, run)
+	}
+	if can(CheckPrivilegedChanges) {
+		types := nonNil(c.log.Events.PermissionChange)
+		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": types, "$4": privilegedLimit}
+		run(GroupPrivileged, "auditlog_privileged_changes", privilegedSQL(q), params, []any{q.windowStart, q.windowEnd, types, privilegedLimit}, func(r pgx.Rows) error {
+			p := PrivilegedStats{Events: []EventRecord{}}
+			for r.Next() {
+				var e EventRecord
+				var actor, outcome, ip *string
+				if err := r.Scan(&e.At, &e.EventType, &actor, &outcome, &ip, &p.Count); err != nil {
+					return err
+				}
+				e.At = e.At.UTC()
+				e.Actor, e.Outcome, e.SourceIP = deref(actor), deref(outcome), deref(ip)
+				p.Events = append(p.Events, e)
+			}
+			p.Truncated = p.Count > int64(len(p.Events))
+			attrs.Privileged = &p
+			return nil
+		})
+	}
+	if can(CheckGDPRSLA) {
+		reqTypes, doneTypes := nonNil(c.log.Events.GDPRRequest), nonNil(c.log.Events.GDPRCompleted)
+		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": reqTypes, "$4": doneTypes, "$5": gdprLimit}
+		run(GroupGDPR, "auditlog_gdpr_requests", gdprSQL(q), params, []any{q.windowStart, q.windowEnd, reqTypes, doneTypes, gdprLimit}, func(r pgx.Rows) error {
+			g := GDPRStats{Requests: []GDPRRequest{}}
+			for r.Next() {
+				var gr GDPRRequest
+				if err := r.Scan(&gr.Actor, &gr.RequestedAt, &gr.CompletedAt, &g.Total); err != nil {
+					return err
+				}
+				gr.RequestedAt = gr.RequestedAt.UTC()
+				gr.CompletedAt = utcPtr(gr.CompletedAt)
+				g.Requests = append(g.Requests, gr)
+			}
+			g.Truncated = g.Total > int64(len(g.Requests))
+			attrs.GDPR = &g
+			return nil
+		})
+	}
+	if req.Wants(CheckImmutable) {
+		c.collectWriters(info, &attrs, run)
+	}
+
+	if err := item.SetAttributes(attrs); err != nil {
+		return err
+	}
+	sink.Add(item)
+	return nil
+}
+
+type runFunc func(group, op, sql string, params map[string]any, args []any, scan func(pgx.Rows) error)
+
+func (c *AuditLogCollector) collectLockout(q auditQuery, attrs *AuditLogAttrs, run runFunc) {
+	p := c.lockout
+	loginTypes := nonNil(c.log.Events.Login)
+	failures := nonNil(c.log.Events.FailureOutcomes)
+	lockouts := nonNil(c.log.Events.Lockout)
+	window := fmt.Sprintf("%d minutes", p.WindowMinutes)
+	params := map[string]any{
+		"$1": q.windowStart, "$2": q.windowEnd, "$3": loginTypes, "$4": failures,
+		"$5": window, "$6": p.MaxFailures, "$7": lockouts, "$8": burstLimit,
+	}
+	args := []any{q.windowStart, q.windowEnd, loginTypes, failures, window, p.MaxFailures, lockouts, burstLimit}
+	run(GroupLockout, "auditlog_lockout_bursts", lockoutSQL(q), params, args, func(r pgx.Rows) error {
+		st := LockoutStats{MaxFailures: p.MaxFailures, WindowMinutes: p.WindowMinutes, Bursts: []Burst{}}
+		var total int64
+		for r.Next() {
+			var b Burst
+			var actor *string
+			if err := r.Scan(&actor, &b.At, &b.LockedAt, &st.FailedLogins, &total); err != nil {
+				return err
+			}
+			if actor == nil {
+				// The row that carries the failure count when there
+				// is no burst.
+				continue
+			}
+			b.Actor = *actor
+			b.At = b.At.UTC()
+			b.LockedAt = utcPtr(b.LockedAt)
+			st.Bursts = append(st.Bursts, b)
+		}
+		st.Truncated = total > int64(len(st.Bursts))
+		attrs.Lockout = &st
+		return nil
+	})
+}
+
+func (c *AuditLogCollector) collectWriters(info *tableInfo, attrs *AuditLogAttrs, run runFunc) {
+	oid := int64(info.oid)
+	w := WriterStats{Owner: info.owner, Owners: nonNil(c.log.Owners), Writers: []Writer{}}
+	run(GroupWriters, "auditlog_writers", writersSQL, map[string]any{"$1": oid}, []any{oid}, func(r pgx.Rows) error {
+		for r.Next() {
+			var wr Writer
+			var via *string
+			if err := r.Scan(&wr.Role, &wr.Superuser, &wr.Privileges, &via); err != nil {
+				return err
+			}
+			wr.Via = deref(via)
+			w.Writers = append(w.Writers, wr)
+		}
+		return nil
+	})
+	run(GroupWriters, "auditlog_triggers", triggersSQL, map[string]any{"$1": oid}, []any{oid}, func(r pgx.Rows) error {
+		for r.Next() {
+			var t Trigger
+			if err := r.Scan(&t.Name, &t.Events, &t.Enabled, &t.Definition); err != nil {
+				return err
+			}
+			w.Triggers = append(w.Triggers, t)
+		}
+		return nil
+	})
+	attrs.Writers = &w
+}
+
+func exprOr(m map[string]string, key string) string {
+	if e, ok := m[key]; ok {
+		return e
+	}
+	return "NULL::text"
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// The statistics queries. Each bounds the table by the window on the time
+// expression, so an index on the time column serves it, and compares times
+// as instants: no result depends on the session's TimeZone.
+
+func extentSQL(q auditQuery) string {
+	return fmt.Sprintf(`SELECT min(%[1]s), max(%[1]s), count(*) FILTER (WHERE %[1]s >= $1 AND %[1]s < $2)
+FROM %[2]s`, q.time, q.table)
+}
+
+func dailySQL(q auditQuery) string {
+	return fmt.Sprintf(`SELECT to_char(%[1]s AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+       coalesce(%[3]s, '') AS event_type, coalesce(%[4]s, '') AS outcome, count(*)
+FROM %[2]s
+WHERE %[1]s >= $1 AND %[1]s < $2
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3`, q.time, q.table, q.eventType, q.outcome)
+}
+
+// gapsSQL finds the longest stretches between consecutive events, adding
+// the window's start and end as events so that a log that starts late or
+// stops early shows a gap at the edge.
+func gapsSQL(q auditQuery) string {
+	return fmt.Sprintf(`WITH events AS (
+  SELECT %[1]s AS at FROM %[2]s WHERE %[1]s >= $1 AND %[1]s < $2
+  UNION ALL SELECT $1::timestamptz
+  UNION ALL SELECT $2::timestamptz
+), steps AS (
+  SELECT lag(at) OVER (ORDER BY at) AS gap_start, at AS gap_end FROM events
+)
+SELECT gap_start, gap_end, extract(epoch FROM gap_end - gap_start)::float8
+FROM steps
+WHERE gap_start IS NOT NULL AND gap_end > gap_start
+ORDER BY gap_end - gap_start DESC, gap_start
+LIMIT $3`, q.time, q.table)
+}
+
+// lockoutSQL counts each actor's failed logins in a sliding window. A burst
+// starts at the failure that brings the count to $6; the first lockout event
+// of the same actor from that failure to $5 after it is its lockout. The
+// last row carries the failure count even when there is no burst.
+func lockoutSQL(q auditQuery) string {
+	return fmt.Sprintf(`WITH failures AS (
+  SELECT %[3]s AS actor, %[1]s AS at
+  FROM %[2]s
+  WHERE %[1]s >= $1 AND %[1]s < $2
+    AND (cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[]))
+    AND %[5]s = ANY($4::text[])
+    AND %[3]s IS NOT NULL
+), counted AS (
+  SELECT actor, at, count(*) OVER (PARTITION BY actor ORDER BY at RANGE BETWEEN $5::interval PRECEDING AND CURRENT ROW) AS n
+  FROM failures
+), marked AS (
+  SELECT actor, at, n, lag(n) OVER (PARTITION BY actor ORDER BY at) AS prev_n FROM counted
+), bursts AS (
+  SELECT actor, at FROM marked WHERE n >= $6 AND (prev_n IS NULL OR prev_n < $6)
+), listed AS (
+  SELECT b.actor, b.at,
+         (SELECT min(%[1]s) FROM %[2]s l
+          WHERE %[6]s = b.actor AND %[7]s = ANY($7::text[])
+            AND %[1]s >= b.at AND %[1]s <= b.at + $5::interval) AS locked_at
+  FROM bursts b
+)
+SELECT l.actor, l.at, l.locked_at, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)
+FROM (SELECT * FROM listed ORDER BY locked_at IS NOT NULL, at, actor LIMIT $8) l
+UNION ALL
+SELECT NULL, NULL, NULL, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)`,
+		q.time, q.table, q.actor, q.eventType, q.outcome, strings.Replace(q.actor, `"`, `l."`, 1), strings.Replace(q.eventType, `"`, `l."`, 1))
+}
+
+func privilegedSQL(q auditQuery) string {
+	return fmt.Sprintf(`SELECT %[1]s, %[3]s, %[4]s, %[5]s, %[6]s, count(*) OVER ()
+FROM %[2]s
+WHERE %[1]s >= $1 AND %[1]s < $2 AND %[3]s = ANY($3::text[])
+ORDER BY 1, 2
+LIMIT $4`, q.time, q.table, q.eventType, orNull(q.actor), q.outcome, q.sourceIP)
+}
+
+// gdprSQL pairs each request in the window with the same actor's first
+// completion event at or after it.
+func gdprSQL(q auditQuery) string {
+	return fmt.Sprintf(`WITH requests AS (
+  SELECT %[3]s AS actor, %[1]s AS at
+  FROM %[2]s
+  WHERE %[1]s >= $1 AND %[1]s < $2 AND %[4]s = ANY($3::text[]) AND %[3]s IS NOT NULL
+)
+SELECT r.actor, r.at,
+       (SELECT min(%[1]s) FROM %[2]s c WHERE %[5]s = r.actor AND %[6]s = ANY($4::text[]) AND %[1]s >= r.at),
+       count(*) OVER ()
+FROM requests r
+ORDER BY r.at, r.actor
+LIMIT $5`, q.time, q.table, q.actor, q.eventType, strings.Replace(q.actor, `"`, `c."`, 1), strings.Replace(q.eventType, `"`, `c."`, 1))
+}
+
+func orNull(expr string) string {
+	if expr == "" {
+		return "NULL::text"
+	}
+	return expr
+}
+
+// writersSQL lists login roles that can UPDATE, DELETE or TRUNCATE the table:
+// those that hold or inherit the privilege (has_table_privilege, which also
+// covers ownership and pg_write_all_data), and those that can SET ROLE to
+// a role that holds it, named in the last column.
+const writersSQL = `WITH privs AS (
+  SELECT r.oid, r.rolname, r.rolsuper, r.rolcanlogin,
+         array_remove(ARRAY[
+           CASE WHEN has_table_privilege(r.oid, $1::oid, 'UPDATE') THEN 'UPDATE' END,
+           CASE WHEN has_table_privilege(r.oid, $1::oid, 'DELETE') THEN 'DELETE' END,
+           CASE WHEN has_table_privilege(r.oid, $1::oid, 'TRUNCATE') THEN 'TRUNCATE' END], NULL) AS p
+  FROM pg_roles r
+), holders AS (
+  SELECT * FROM privs WHERE cardinality(p) > 0
+)
+SELECT h.rolname::text, h.rolsuper, h.p, NULL::text
+FROM holders h WHERE h.rolcanlogin
+UNION ALL
+SELECT m.rolname::text, m.rolsuper, h.p, h.rolname::text
+FROM pg_roles m
+JOIN holders h ON m.oid <> h.oid AND pg_has_role(m.oid, h.oid, 'MEMBER')
+WHERE m.rolcanlogin
+  AND NOT EXISTS (SELECT 1 FROM holders d WHERE d.oid = m.oid AND d.p @> h.p)
+ORDER BY 1, 4 NULLS FIRST`
+
+// triggersSQL lists user triggers that fire on UPDATE, DELETE or TRUNCATE;
+// tgtype bits 8, 16 and 32 are DELETE, UPDATE and TRUNCATE.
+const triggersSQL = `SELECT tgname::text,
+       array_remove(ARRAY[
+         CASE WHEN tgtype & 16 <> 0 THEN 'UPDATE' END,
+         CASE WHEN tgtype & 8 <> 0 THEN 'DELETE' END,
+         CASE WHEN tgtype & 32 <> 0 THEN 'TRUNCATE' END], NULL),
+       tgenabled <> 'D',
+       pg_get_triggerdef(oid)
+FROM pg_trigger
+WHERE tgrelid = $1::oid AND NOT tgisinternal AND tgtype & (8 | 16 | 32) <> 0
+ORDER BY tgname`
