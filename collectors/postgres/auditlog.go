@@ -305,16 +305,17 @@ func (c *AuditLogCollector) collectLockout(q auditQuery, attrs *AuditLogAttrs, r
 		for r.Next() {
 			var b Burst
 			var actor *string
-			if err := r.Scan(&actor, &b.At, &b.LockedAt, &st.FailedLogins, &total); err != nil {
+			var at *time.Time
+			if err := r.Scan(&actor, &at, &b.LockedAt, &st.FailedLogins, &total); err != nil {
 				return err
 			}
-			if actor == nil {
+			if actor == nil || at == nil {
 				// The row that carries the failure count when there
 				// is no burst.
 				continue
 			}
 			b.Actor = *actor
-			b.At = b.At.UTC()
+			b.At = at.UTC()
 			b.LockedAt = utcPtr(b.LockedAt)
 			st.Bursts = append(st.Bursts, b)
 		}
