@@ -19,7 +19,7 @@ import (
 	"text/template"
 )
 
-//go:embed report notes
+//go:embed report notes bundle
 var files embed.FS
 
 // FS returns the embedded template files.

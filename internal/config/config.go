@@ -35,7 +35,7 @@ type Config struct {
 // PeriodSpec is either a named period ("2026-Q4", "last-90d") or explicit
 // inclusive dates.
 type PeriodSpec struct {
-	Name  string `mapstructure:"name" json:"name,omitempty"`
+	Name  string `mapstructure:"-" json:"name,omitempty"`
 	Start string `mapstructure:"start" json:"start,omitempty"`
 	End   string `mapstructure:"end" json:"end,omitempty"`
 }

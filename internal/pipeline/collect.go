@@ -1,0 +1,85 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/auditpack/auditpack/collectors"
+	"github.com/auditpack/auditpack/controls"
+	"github.com/auditpack/auditpack/evidence"
+)
+
+// NewRunID returns an id that sorts by start time: the UTC start as
+// 20261204T120000Z and six random hex digits.
+func NewRunID(start time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return start.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Collect runs every planned collector and returns the evidence and the run
+// state. It fails only when ctx is cancelled; every other failure is in the
+// evidence as a failure record.
+func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evidence.Set, RunState, error) {
+	started := p.Opts.Now
+	st := RunState{
+		ID:             p.RunID,
+		ToolVersion:    p.Opts.ToolVersion,
+		ToolCommit:     p.Opts.ToolCommit,
+		Organization:   p.Config.Organization,
+		Operator:       p.Config.Operator,
+		Started:        started,
+		EvaluationTime: started,
+		Period:         p.Period,
+	}
+	if host, err := os.Hostname(); err == nil {
+		st.Host = host
+	}
+	sink := &evidence.Memory{}
+	checks := map[string]bool{}
+	for _, c := range p.Selected {
+		checks[c.ID] = true
+	}
+	req := collectors.Request{Now: started, Period: p.Period, Checks: checks, Logger: p.Opts.Logger}
+	runner := &collectors.Runner{Limit: 4, Logger: p.Opts.Logger, Progress: progress}
+	p.Opts.Logger.Info("collection started", "collectors", len(p.Collectors), "checks", len(p.Selected), "period", p.Period.String())
+	if err := runner.Run(ctx, p.Collectors, req, sink); err != nil {
+		return nil, st, err
+	}
+	if checks["config.thresholds"] {
+		sink.Add(controls.GuardrailEvidence(p.Registry, p.Config.Checks.Params))
+	}
+	st.Finished = time.Now().UTC()
+	if st.Finished.Before(st.Started) {
+		st.Finished = st.Started
+	}
+	set := sink.Set()
+	scopes := map[string]bool{}
+	for _, c := range p.Collectors {
+		scopes[c.Scope()] = true
+	}
+	for s := range scopes {
+		st.Scope = append(st.Scope, s)
+	}
+	sort.Strings(st.Scope)
+	p.Opts.Logger.Info("collection finished", "items", len(set.Items), "failures", len(set.Failures), "elapsed", st.Finished.Sub(st.Started).Round(time.Millisecond).String())
+	return set, st, nil
+}
+
+// EvalConfig returns config.json for the plan: the effective configuration
+// with the loaded waivers and the manual evidence's hashes.
+func (p *Plan) EvalConfig() EvalConfig {
+	ec := EvalConfig{Config: p.Config, Waivers: p.Waivers}
+	if ec.Waivers == nil {
+		ec.Waivers = []controls.Waiver{}
+	}
+	ec.Manual = []ManualEvidenceFile{}
+	for _, m := range p.Manual {
+		ec.Manual = append(ec.Manual, ManualEvidenceFile{Criteria: m.Criteria, Path: m.BundlePath, Description: m.Description, SHA256: sha256Hex(m.Data)})
+	}
+	return ec
+}
