@@ -37,7 +37,7 @@ var serverSettings = []string{
 
 const (
 	settingsSQL   = `SELECT name::text, setting::text FROM pg_settings WHERE name = ANY($1) ORDER BY name`
-	forceSSLSQL   = `SELECT current_setting('rds.force_ssl', true)`
+	forceSSLSQL   = `SELECT nullif(current_setting('rds.force_ssl', true), '')`
 	hbaRulesSQL   = `SELECT line_number, type, coalesce(database, '{}'), coalesce(user_name, '{}'), coalesce(address, ''), coalesce(netmask, ''), coalesce(auth_method, ''), coalesce(error, '') FROM pg_hba_file_rules ORDER BY line_number`
 	sessionSSLSQL = `SELECT ssl, coalesce(version, ''), coalesce(cipher, '') FROM pg_stat_ssl WHERE pid = pg_backend_pid()`
 )

@@ -190,6 +190,7 @@ func (pg *Postgres) init(ctx context.Context, opts PostgresOptions) error {
 		"shared_buffers = 16MB",
 		"max_connections = 40",
 		"logging_collector = off",
+		"include_if_exists = '" + runtimeConf + "'",
 	}
 	if opts.SSL {
 		if err := pg.writeCertificate(); err != nil {
@@ -299,6 +300,36 @@ func (pg *Postgres) WriteHBA(lines []string) error {
 		return chownToPostgres(p)
 	}
 	return nil
+}
+
+// runtimeConf is the file, inside the data folder, that SetSettings
+// rewrites; postgresql.conf includes it last.
+const runtimeConf = "auditpack_runtime.conf"
+
+// SetSettings replaces the settings of the running server's runtime file
+// and reloads. Unlike ALTER SYSTEM, it accepts custom settings that the
+// server does not know yet, such as "rds.force_ssl". Settings that need a
+// restart do not take effect.
+func (pg *Postgres) SetSettings(ctx context.Context, settings map[string]string) error {
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s = '%s'\n", k, strings.ReplaceAll(settings[k], "'", "''"))
+	}
+	p := filepath.Join(pg.DataDir, runtimeConf)
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	if pg.asOwner {
+		if err := chownToPostgres(p); err != nil {
+			return err
+		}
+	}
+	return pg.Reload(ctx)
 }
 
 // Reload makes the running server read its configuration files again.
