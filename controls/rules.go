@@ -1,0 +1,371 @@
+package controls
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/ext"
+
+	"github.com/auditpack/auditpack/evidence"
+	"github.com/auditpack/auditpack/internal/config"
+)
+
+// ruleCostLimit bounds the work of one rule on one evidence item, in CEL cost
+// units (roughly one per operation, and one per element a comprehension
+// visits). An expression that exceeds it stops with an error finding instead
+// of holding up the run. A cost limit, unlike a timeout, stops at the same
+// point on every machine, so re-evaluating a bundle gives the same findings.
+// The value is PerCallLimit of Kubernetes (k8s.io/apiserver/pkg/apis/cel),
+// the limit it sets for one CEL validation call. It was not tuned against
+// auditpack's own rules.
+const ruleCostLimit = 1_000_000
+
+// Rule results other than a bool are maps with these keys.
+const (
+	ruleStatusKey  = "status"
+	ruleMessageKey = "message"
+)
+
+var (
+	evidenceKindRe     = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+	ruleMessageFieldRe = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+)
+
+// ruleMessageFields are the placeholders a rule's message may use.
+var ruleMessageFields = []string{"resource", "kind"}
+
+// ruleStatuses are the statuses a rule may return in a map result.
+var ruleStatuses = []Status{StatusPass, StatusFail, StatusReview, StatusNotApplicable}
+
+// compiledRule is a custom check whose CEL expression is compiled.
+type compiledRule struct {
+	rule    config.Rule
+	program cel.Program
+}
+
+// newRuleEnv declares the variables an expression can use:
+//
+//   - resource (string): the resource id of the evidence item;
+//   - kind (string): its evidence kind;
+//   - attributes (map of string to dyn): the item's attributes decoded from
+//     JSON, so every number is a double, a missing key is a runtime error
+//     ("no such key") and has(attributes.x) tests for one;
+//   - now (timestamp): the run's evaluation time.
+//
+// Numbers compare across types (attributes.days >= 30 works although days is
+// a double), time functions use UTC, and the cel-go string, list and set
+// extensions are available.
+func newRuleEnv() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("resource", cel.StringType),
+		cel.Variable("kind", cel.StringType),
+		cel.Variable("attributes", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("now", cel.TimestampType),
+		cel.CrossTypeNumericComparisons(true),
+		cel.DefaultUTCTimeZone(true),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+	)
+}
+
+// CompileRules turns the `rules:` section into checks, one per rule, with the
+// rule's id, title, severity, criteria and evidence kind. An expression must
+// return a bool (true means pass) or a map {"status": "pass", "fail",
+// "review" or "not_applicable", "message": text}.
+//
+// Every invalid rule is reported. A rule is invalid when its id is malformed
+// or taken by a built-in check or an earlier rule, when its title, kind or
+// expression is missing, or when its severity, a criterion or a message
+// placeholder is unknown. An expression that does not compile is reported with
+// the line:column of each problem. The caller registers the checks with
+// Registry.Add.
+func CompileRules(rules []config.Rule, cat *Catalog) ([]*Check, error) {
+	env, err := newRuleEnv()
+	if err != nil {
+		return nil, fmt.Errorf("set up the CEL environment: %w", err)
+	}
+	taken := builtinCheckIDs()
+	var checks []*Check
+	var errs []error
+	for i, r := range rules {
+		c, err := compileRule(env, cat, r, taken)
+		if err != nil {
+			label := fmt.Sprintf("rules[%d]", i)
+			if r.ID != "" {
+				label += " (" + r.ID + ")"
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		taken[r.ID] = fmt.Sprintf("rules[%d]", i)
+		checks = append(checks, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return checks, nil
+}
+
+// builtinCheckIDs maps every built-in check id to a description of its owner.
+func builtinCheckIDs() map[string]string {
+	taken := map[string]string{}
+	for _, group := range append(builtin, configChecks) {
+		for _, c := range group {
+			taken[c.ID] = "a built-in check"
+		}
+	}
+	return taken
+}
+
+func compileRule(env *cel.Env, cat *Catalog, r config.Rule, taken map[string]string) (*Check, error) {
+	if err := validateRuleFields(cat, r, taken); err != nil {
+		return nil, err
+	}
+	severity, _ := ParseSeverity(r.Severity)
+
+	ast, issues := env.Compile(r.Expression)
+	if issues != nil && issues.Err() != nil {
+		var parts []string
+		for _, e := range issues.Errors() {
+			parts = append(parts, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
+		}
+		return nil, fmt.Errorf("expression does not compile: %s", strings.Join(parts, "; "))
+	}
+	if err := checkRuleOutputType(ast.OutputType()); err != nil {
+		return nil, err
+	}
+	program, err := env.Program(ast, cel.CostLimit(ruleCostLimit))
+	if err != nil {
+		return nil, fmt.Errorf("expression cannot be prepared for evaluation: %v", err)
+	}
+
+	cr := &compiledRule{rule: r, program: program}
+	return &Check{
+		ID:          r.ID,
+		Title:       r.Title,
+		Severity:    severity,
+		Criteria:    append([]string(nil), r.Criteria...),
+		Description: fmt.Sprintf("Custom rule over %s evidence: %s", r.Kind, r.Expression),
+		Kinds:       []string{r.Kind},
+		Evaluate:    cr.evaluate,
+	}, nil
+}
+
+func validateRuleFields(cat *Catalog, r config.Rule, taken map[string]string) error {
+	switch {
+	case r.ID == "":
+		return errors.New("missing id: give the rule a check id such as custom.s3.owner_tag")
+	case !checkIDRe.MatchString(r.ID):
+		return fmt.Errorf("id %q is invalid: use two or three dot-separated lower-case segments of letters, digits and underscores, such as custom.s3.owner_tag", r.ID)
+	case taken[r.ID] != "":
+		return fmt.Errorf("id %q is already used by %s: choose another id", r.ID, taken[r.ID])
+	case strings.TrimSpace(r.Title) == "":
+		return errors.New("missing title: say in a few words what the rule requires")
+	case strings.TrimSpace(r.Expression) == "":
+		return errors.New("missing expression: write a CEL expression that returns true when the resource passes")
+	case r.Kind == "":
+		return errors.New("missing kind: name the evidence kind the rule reads, such as aws.s3.bucket")
+	case !evidenceKindRe.MatchString(r.Kind):
+		return fmt.Errorf("kind %q is invalid: an evidence kind is dot-separated lower-case segments, such as aws.s3.bucket", r.Kind)
+	}
+	if _, err := ParseSeverity(r.Severity); err != nil {
+		return fmt.Errorf("severity: %w", err)
+	}
+	if len(r.Criteria) == 0 {
+		return errors.New("missing criteria: list the criteria the rule supports, such as [CC6.1]")
+	}
+	for _, id := range r.Criteria {
+		if _, ok := cat.Lookup(id); !ok {
+			return fmt.Errorf("criteria: unknown criterion %q; run 'auditpack controls list' for the ids", id)
+		}
+	}
+	for _, m := range ruleMessageFieldRe.FindAllStringSubmatch(r.Message, -1) {
+		if !slices.Contains(ruleMessageFields, m[1]) {
+			return fmt.Errorf("message: unknown placeholder %q; use {{resource}} or {{kind}}", m[0])
+		}
+	}
+	return nil
+}
+
+// checkRuleOutputType rejects an expression whose type the CEL checker
+// determines and which is neither a bool nor a map with string keys. An expression typed dyn,
+// such as attributes.enabled, is checked when it runs.
+func checkRuleOutputType(t *cel.Type) error {
+	switch t.Kind() {
+	case types.BoolKind, types.DynKind:
+		return nil
+	case types.MapKind:
+		if key := t.Parameters()[0].Kind(); key == types.StringKind || key == types.DynKind {
+			return nil
+		}
+	}
+	return fmt.Errorf("expression returns %s: it must return a bool (true means pass) or a map {\"status\": ..., \"message\": ...}", t.String())
+}
+
+func (cr *compiledRule) evaluate(ec *EvalContext) []Finding {
+	if len(ec.Items) == 0 {
+		if cr.hasFailure(ec) {
+			return nil
+		}
+		return []Finding{{
+			Resource: "check:" + cr.rule.ID,
+			Status:   StatusNotApplicable,
+			Message:  fmt.Sprintf("no evidence of kind %s was collected", cr.rule.Kind),
+		}}
+	}
+	out := make([]Finding, 0, len(ec.Items))
+	for _, it := range ec.Items {
+		out = append(out, cr.evaluateItem(ec, it))
+	}
+	return out
+}
+
+// hasFailure reports whether a collection failure covers the rule's kind; the
+// evaluator has then already turned it into an error finding.
+func (cr *compiledRule) hasFailure(ec *EvalContext) bool {
+	for _, f := range ec.Evidence.Failures {
+		if slices.Contains(f.Kinds, cr.rule.Kind) && (len(f.Checks) == 0 || slices.Contains(f.Checks, cr.rule.ID)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (cr *compiledRule) evaluateItem(ec *EvalContext, it *evidence.Item) Finding {
+	attrs, err := ruleAttributes(it)
+	if err != nil {
+		return ec.Finding(it, StatusError, "rule %s: evidence could not be read: %v", cr.rule.ID, err)
+	}
+	val, _, err := cr.program.Eval(map[string]any{
+		"resource":   it.Resource,
+		"kind":       it.Kind,
+		"attributes": attrs,
+		"now":        ec.Now,
+	})
+	if err != nil {
+		return ec.Finding(it, StatusError, "rule %s: evaluation failed: %v%s%s", cr.rule.ID, err, overloadHint(err), collectionErrors(it))
+	}
+	status, message, err := ruleVerdict(val)
+	if err != nil {
+		return ec.Finding(it, StatusError, "rule %s: %v", cr.rule.ID, err)
+	}
+	if message == "" {
+		message = cr.defaultMessage(it, status)
+	}
+	return ec.Finding(it, status, "%s", message)
+}
+
+// ruleAttributes decodes an item's attributes as CEL reads them.
+func ruleAttributes(it *evidence.Item) (map[string]any, error) {
+	attrs := map[string]any{}
+	if len(it.Attributes) == 0 {
+		return attrs, nil
+	}
+	var v any
+	if err := json.Unmarshal(it.Attributes, &v); err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return attrs, nil
+	case map[string]any:
+		return x, nil
+	}
+	return nil, fmt.Errorf("attributes are a JSON %T, not an object", v)
+}
+
+// overloadHint explains cel-go's bare "no such overload" error, which names
+// neither the operator nor the types involved.
+func overloadHint(err error) string {
+	if !strings.Contains(err.Error(), "no such overload") {
+		return ""
+	}
+	return " (an operator or function received a value of a type it does not accept; attribute numbers are doubles and text is a string)"
+}
+
+// collectionErrors lists the attribute groups of the item that could not be
+// collected, which often explain a missing key.
+func collectionErrors(it *evidence.Item) string {
+	if len(it.Errors) == 0 {
+		return ""
+	}
+	groups := make([]string, 0, len(it.Errors))
+	for g := range it.Errors {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	parts := make([]string, 0, len(groups))
+	for _, g := range groups {
+		parts = append(parts, it.Errors[g].String())
+	}
+	return " (evidence incomplete: " + strings.Join(parts, "; ") + ")"
+}
+
+// ruleVerdict reads an expression's result.
+func ruleVerdict(val ref.Val) (Status, string, error) {
+	if b, ok := val.(types.Bool); ok {
+		if b {
+			return StatusPass, "", nil
+		}
+		return StatusFail, "", nil
+	}
+	if val.Type() != types.MapType {
+		return "", "", fmt.Errorf("expression returned %s: it must return a bool (true means pass) or a map {\"status\": ..., \"message\": ...}", val.Type().TypeName())
+	}
+	native, err := val.ConvertToNative(reflect.TypeOf(map[string]any{}))
+	if err != nil {
+		return "", "", fmt.Errorf("expression returned a map that cannot be read: %v", err)
+	}
+	m := native.(map[string]any)
+	for k := range m {
+		if k != ruleStatusKey && k != ruleMessageKey {
+			return "", "", fmt.Errorf("expression returned a map with unknown key %q: use only status and message", k)
+		}
+	}
+	text, ok := m[ruleStatusKey].(string)
+	status := Status(text)
+	if !ok || !slices.Contains(ruleStatuses, status) {
+		return "", "", fmt.Errorf("expression returned status %v: use one of pass, fail, review, not_applicable", formatParamValue(m[ruleStatusKey]))
+	}
+	message, ok := m[ruleMessageKey].(string)
+	if _, present := m[ruleMessageKey]; present && !ok {
+		return "", "", fmt.Errorf("expression returned message %v: it must be a string", formatParamValue(m[ruleMessageKey]))
+	}
+	return status, message, nil
+}
+
+// defaultMessage is the message of a finding whose expression gave none: the
+// rule's message template for a fail, and a sentence naming the rule
+// otherwise.
+func (cr *compiledRule) defaultMessage(it *evidence.Item, status Status) string {
+	if status == StatusFail && cr.rule.Message != "" {
+		return ruleMessageFieldRe.ReplaceAllStringFunc(cr.rule.Message, func(m string) string {
+			switch ruleMessageFieldRe.FindStringSubmatch(m)[1] {
+			case "resource":
+				return it.Resource
+			case "kind":
+				return it.Kind
+			}
+			return m
+		})
+	}
+	switch status {
+	case StatusPass:
+		return fmt.Sprintf("meets rule %s: %s", cr.rule.ID, cr.rule.Title)
+	case StatusFail:
+		return fmt.Sprintf("does not meet rule %s: %s", cr.rule.ID, cr.rule.Title)
+	case StatusReview:
+		return fmt.Sprintf("needs a person to judge rule %s: %s", cr.rule.ID, cr.rule.Title)
+	}
+	return fmt.Sprintf("rule %s does not apply: %s", cr.rule.ID, cr.rule.Title)
+}
