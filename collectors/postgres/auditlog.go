@@ -109,8 +109,9 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 	}
 	q := auditQuery{table: info.name.Sanitize(), windowStart: attrs.WindowStart, windowEnd: attrs.WindowEnd}
 
-	// Resolve every configured column; a missing one blocks the checks
-	// that read it with a failure naming the column.
+	// Resolve every configured column. A missing or unusable one is an
+	// error of the checks that read it, recorded in their attribute
+	// groups, and the other checks go on.
 	blocked := map[string][]string{}
 	exprs := map[string]string{}
 	keys := make([]string, 0, len(auditColumns))
@@ -121,49 +122,36 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 	for _, key := range keys {
 		col := columnName(c.log.Columns[key])
 		if col == "" {
-			if len(auditColumns[key]) > 0 && key != "outcome" {
+			if key == "time" || key == "event_type" || key == "actor" {
 				blocked[key] = auditColumns[key]
+				blockChecks(item, auditColumns[key], evidence.CollectError{
+					Operation: "postgres:auditlog_table", Code: "not_configured",
+					Message: fmt.Sprintf("audit_log.columns.%s is not configured for table %s", key, info.name.Sanitize()),
+				})
 			}
 			continue
 		}
 		typ, ok := info.columns[col]
 		if !ok {
-			if len(auditColumns[key]) > 0 {
-				blocked[key] = auditColumns[key]
-			}
-			sink.Fail(evidence.Failure{
-				Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
-				Error: collectError("auditlog_table", &notFoundError{what: fmt.Sprintf("column %s of table %s (audit_log.columns.%s)", quoteIdent(col), info.name.Sanitize(), key)}, ""),
-				Time:  time.Now().UTC(),
-			})
+			blocked[key] = auditColumns[key]
+			blockChecks(item, auditColumns[key], collectError("auditlog_table", &notFoundError{
+				what: fmt.Sprintf("column %s of table %s (audit_log.columns.%s)", quoteIdent(col), info.name.Sanitize(), key),
+			}, ""))
 			continue
 		}
 		attrs.Columns[key] = Column{Name: col, Type: typ}
-		if key == "time" {
-			expr, zone, err := timeExpr(quoteIdent(col), typ, c.log.TimeZone)
-			if err != nil {
-				blocked[key] = auditColumns[key]
-				sink.Fail(evidence.Failure{
-					Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
-					Error: collectError("auditlog_table", err, ""), Time: time.Now().UTC(),
-				})
-				continue
-			}
-			exprs[key] = expr
-			attrs.TimeZone = zone
+		if key != "time" {
+			exprs[key] = quoteIdent(col) + "::text"
 			continue
 		}
-		exprs[key] = quoteIdent(col) + "::text"
-	}
-	for _, key := range []string{"time", "event_type", "actor"} {
-		if _, ok := exprs[key]; !ok && c.log.Columns[key] == "" {
-			sink.Fail(evidence.Failure{
-				Collector: c.ID(), Scope: resource, Kinds: c.Kinds(), Checks: auditColumns[key],
-				Error: evidence.CollectError{Operation: "postgres:auditlog_table", Code: "not_configured",
-					Message: fmt.Sprintf("audit_log.columns.%s is not configured for table %s", key, info.name.Sanitize())},
-				Time: time.Now().UTC(),
-			})
+		expr, zone, err := timeExpr(quoteIdent(col), typ, c.log.TimeZone)
+		if err != nil {
+			blocked[key] = auditColumns[key]
+			blockChecks(item, auditColumns[key], collectError("auditlog_table", err, ""))
+			continue
 		}
+		exprs[key] = expr
+		attrs.TimeZone = zone
 	}
 	q.time, q.eventType, q.actor = exprs["time"], exprs["event_type"], exprs["actor"]
 	q.outcome, q.sourceIP = exprOr(exprs, "outcome"), exprOr(exprs, "source_ip")
@@ -351,6 +339,33 @@ func (c *AuditLogCollector) collectWriters(info *tableInfo, attrs *AuditLogAttrs
 		return nil
 	})
 	attrs.Writers = &w
+}
+
+// checkGroups maps each audit-log check to the attribute group it reads.
+var checkGroups = map[string]string{
+	CheckRetention:         GroupExtent,
+	CheckGaps:              GroupGaps,
+	CheckLockout:           GroupLockout,
+	CheckPrivilegedChanges: GroupPrivileged,
+	CheckGDPRSLA:           GroupGDPR,
+}
+
+// blockChecks records e in the attribute group of each check, joining it to
+// an error already recorded there.
+func blockChecks(item *evidence.Item, checks []string, e evidence.CollectError) {
+	for _, id := range checks {
+		group := checkGroups[id]
+		if prev, ok := item.Errors[group]; ok {
+			if strings.Contains(prev.Message, e.Message) {
+				continue
+			}
+			e2 := prev
+			e2.Message = prev.Message + "; " + e.Message
+			item.AddError(group, e2)
+			continue
+		}
+		item.AddError(group, e)
+	}
 }
 
 func exprOr(m map[string]string, key string) string {

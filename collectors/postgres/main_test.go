@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 			defer shared.Stop()
 			sharedErr = shared.Exec(ctx, "postgres",
 				fmt.Sprintf("CREATE ROLE auditor LOGIN PASSWORD '%s'", auditorPassword),
-				"GRANT pg_read_all_settings, pg_read_all_data TO auditor")
+				"GRANT pg_read_all_settings TO auditor")
 		}
 		return m.Run()
 	}()
