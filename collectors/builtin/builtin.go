@@ -4,6 +4,7 @@ package builtin
 
 import (
 	"github.com/auditpack/auditpack/collectors"
+	"github.com/auditpack/auditpack/collectors/aws"
 	"github.com/auditpack/auditpack/collectors/files"
 	"github.com/auditpack/auditpack/collectors/postgres"
 )
@@ -16,6 +17,9 @@ func Factories() []collectors.Factory {
 		postgres.UsersFactory,
 		postgres.AuditLogFactory,
 		files.HRRosterFactory,
+		aws.S3Factory,
+		aws.IAMFactory,
+		aws.CloudTrailFactory,
 	}
 }
 
