@@ -175,8 +175,10 @@ func ParseRoster(cfg config.HRRoster, data []byte) (*HRRosterAttrs, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			// FieldPos panics after a failed Read, so the line comes from
+			// the parse error.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -184,6 +186,7 @@ func ParseRoster(cfg config.HRRoster, data []byte) (*HRRosterAttrs, error) {
 			attrs.LineErrors = append(attrs.LineErrors, LineError{Line: line, Message: fmt.Sprintf("%s line %d: %v", cfg.Path, line, err)})
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
