@@ -17,7 +17,7 @@ import (
 )
 
 // face is one embedded TrueType font: its fpdf family and style, and the
-// parsed font that tells which characters it has and how wide they are.
+// parsed font from which glyph coverage and advance widths are read.
 type face struct {
 	family, style string
 	font          *sfnt.Font

@@ -1,7 +1,7 @@
-// Package pdf writes the audit workpaper: a cover, an executive summary with
-// a chart, the control matrix of every criterion, the findings by criterion
-// and check, the exceptions that could not be assessed, and an evidence
-// appendix with the provenance of every call.
+// Package pdf writes the audit workpaper. It has a cover, an executive
+// summary with charts, the control matrix of every criterion, the findings by
+// criterion and check, the exceptions that could not be assessed, and an
+// evidence appendix with the provenance of every call.
 //
 // All text is drawn with the Go fonts embedded as UTF-8 TrueType fonts, so
 // Latin, Greek and Cyrillic names come out exactly. A character those fonts

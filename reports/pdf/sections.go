@@ -290,6 +290,7 @@ func (d *doc) checkFindings(cc *view.CheckCoverage) {
 		d.note(cc.Note)
 	}
 	d.y += 1
+
 	t := d.newTable(7.5,
 		column{title: "Resource", width: 46},
 		column{title: "Status", width: 21, align: "C"},

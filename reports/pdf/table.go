@@ -122,10 +122,12 @@ func (t *table) add(r trow) {
 	}
 	n = max(n, 1)
 	rowH := float64(n)*lh + 2*t.pad
+
 	pageRoom := d.bottom - marginTop - t.headerHeight()
 	if d.y+rowH > d.bottom && rowH <= pageRoom {
 		t.pageBreak()
 	}
+
 	first := 0
 	for first < n {
 		fit := int((d.bottom - d.y - 2*t.pad) / lh)
