@@ -55,6 +55,9 @@ func ValidateScope(patterns []string) error {
 // region that could not be read stays an error even if some of its resources
 // are out of scope. The input set is not modified.
 func ExcludeScope(set *evidence.Set, patterns []string) (*evidence.Set, []ExcludedResource) {
+	if set == nil {
+		return &evidence.Set{}, nil
+	}
 	out := &evidence.Set{
 		Items:    make([]*evidence.Item, 0, len(set.Items)),
 		Failures: set.Failures,

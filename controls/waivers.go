@@ -85,6 +85,9 @@ func ParseWaivers(data []byte, name string) ([]Waiver, error) {
 		if key.Value != "waivers" {
 			return nil, fmt.Errorf("waivers file %s, line %d: unknown top-level key %q; the only allowed key is \"waivers\"", name, key.Line, key.Value)
 		}
+		if list != nil {
+			return nil, fmt.Errorf("waivers file %s, line %d: key \"waivers\" appears twice; keep one list", name, key.Line)
+		}
 		list = root.Content[i+1]
 	}
 	if list == nil {
@@ -126,8 +129,11 @@ func parseWaiver(entry *yaml.Node) (Waiver, error) {
 		if _, dup := values[key.Value]; dup {
 			return Waiver{}, fmt.Errorf("key %q appears twice", key.Value)
 		}
-		if value.Kind != yaml.ScalarNode || value.Tag == "!!null" {
-			return Waiver{}, fmt.Errorf("key %q must be a single text value", key.Value)
+		if value.Kind == yaml.ScalarNode && value.Tag == "!!null" {
+			return Waiver{}, fmt.Errorf("key %q has no value; every waiver needs check, resource, justification, approver and expires (YYYY-MM-DD)", key.Value)
+		}
+		if value.Kind != yaml.ScalarNode {
+			return Waiver{}, fmt.Errorf("key %q must be a single text value, not a list or mapping", key.Value)
 		}
 		values[key.Value] = strings.TrimSpace(value.Value)
 	}

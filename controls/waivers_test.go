@@ -93,7 +93,7 @@ func TestLoadWaiversInvalid(t *testing.T) {
 		{"missing approver second entry", "waivers:\n  -\n" + valid + "    expires: 2027-01-01\n  - check: a.b\n    resource: r\n    justification: j\n    expires: 2027-01-01\n",
 			[]string{"entry 2 (line 8)", `missing key "approver"`}},
 		{"empty justification", "waivers:\n  - check: a.b\n    resource: r\n    justification: \"  \"\n    approver: a\n    expires: 2027-01-01\n", []string{`missing key "justification"`}},
-		{"null value", "waivers:\n  - check: a.b\n    resource: r\n    justification:\n    approver: a\n    expires: 2027-01-01\n", []string{`key "justification" must be a single text value`}},
+		{"null value", "waivers:\n  - check: a.b\n    resource: r\n    justification:\n    approver: a\n    expires: 2027-01-01\n", []string{`key "justification" has no value`}},
 		{"list value", "waivers:\n  - check: [a.b]\n    resource: r\n    justification: j\n    approver: a\n    expires: 2027-01-01\n", []string{`key "check" must be a single text value`}},
 		{"bad date", "waivers:\n  -\n" + valid + "    expires: 2027-02-30\n", []string{"entry 1", `key "expires"`, `invalid date "2027-02-30"`, "use YYYY-MM-DD"}},
 		{"date with time", "waivers:\n  -\n" + valid + "    expires: 2027-02-01T00:00:00Z\n", []string{`key "expires"`, "use YYYY-MM-DD"}},
@@ -101,6 +101,7 @@ func TestLoadWaiversInvalid(t *testing.T) {
 		{"bad check pattern", "waivers:\n  - check: \"aws.[s3\"\n    resource: r\n    justification: j\n    approver: a\n    expires: 2027-01-01\n", []string{`key "check": invalid pattern "aws.[s3"`}},
 		{"empty id", "waivers:\n  - id: \"\"\n" + valid + "    expires: 2027-01-01\n", []string{`key "id" is empty`}},
 		{"duplicate id", "waivers:\n  - id: W\n" + valid + "    expires: 2027-01-01\n  - id: W\n" + valid + "    expires: 2027-01-01\n", []string{"entry 2", `"W" is also the id of entry 1`}},
+		{"repeated top-level key", "waivers: []\nwaivers: []\n", []string{"line 2", `key "waivers" appears twice`}},
 		{"invalid yaml", "waivers: [\n", []string{"invalid YAML"}},
 	}
 	for _, tt := range tests {
