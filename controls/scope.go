@@ -53,7 +53,9 @@ func ValidateScope(patterns []string) error {
 // removed item with the first pattern that matched it, sorted by resource,
 // kind and pattern. Collection failures and notes are kept as they are: a
 // region that could not be read stays an error even if some of its resources
-// are out of scope. The input set is not modified.
+// are out of scope. Evidence recorded from the configuration itself (collector
+// "config") is never removed, so a broad pattern cannot hide a weakened
+// threshold from the config.thresholds check. The input set is not modified.
 func ExcludeScope(set *evidence.Set, patterns []string) (*evidence.Set, []ExcludedResource) {
 	if set == nil {
 		return &evidence.Set{}, nil
@@ -66,7 +68,7 @@ func ExcludeScope(set *evidence.Set, patterns []string) (*evidence.Set, []Exclud
 	var excluded []ExcludedResource
 	for _, it := range set.Items {
 		pattern, ok := firstResourceMatch(patterns, it.Resource)
-		if !ok {
+		if !ok || it.Collector == ConfigCollector {
 			out.Items = append(out.Items, it)
 			continue
 		}

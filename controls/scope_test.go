@@ -172,3 +172,15 @@ func TestValidateScopeEmptyPattern(t *testing.T) {
 		t.Errorf("error %q does not contain %q", err, want)
 	}
 }
+
+func TestExcludeScopeKeepsConfigEvidence(t *testing.T) {
+	set := scopeTestSet()
+	set.Items = append(set.Items, GuardrailEvidence(policyTestRegistry(t), nil))
+	kept, excluded := ExcludeScope(set, []string{"*"})
+	if len(kept.Items) != 1 || kept.Items[0].Kind != KindCheckParams {
+		t.Errorf("kept items = %v, want only the config.check_params item", kept.Items)
+	}
+	if len(excluded) != 4 {
+		t.Errorf("excluded %d resources, want 4", len(excluded))
+	}
+}
