@@ -69,15 +69,9 @@ var EC2Factory = collectors.Factory{
 	Description: "EBS encryption by default, its default KMS key and volume counts per region",
 	Kinds:       []string{KindEC2Region},
 	Build: func(env *collectors.Env) ([]collectors.Collector, error) {
-		s := SessionFrom(env)
-		if s == nil {
-			return nil, nil
-		}
-		var out []collectors.Collector
-		for _, t := range s.Targets() {
-			out = append(out, &EC2Collector{target: t})
-		}
-		return out, nil
+		return collectorPerTarget(env, func(_ *Session, t *Target) collectors.Collector {
+			return &EC2Collector{target: t}
+		}), nil
 	},
 }
 

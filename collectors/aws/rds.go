@@ -165,15 +165,9 @@ var RDSFactory = collectors.Factory{
 	Description: "RDS DB instances and clusters: encryption, backup retention, TLS parameters and snapshots",
 	Kinds:       []string{KindRDSInstance, KindRDSCluster},
 	Build: func(env *collectors.Env) ([]collectors.Collector, error) {
-		s := SessionFrom(env)
-		if s == nil {
-			return nil, nil
-		}
-		var out []collectors.Collector
-		for _, t := range s.Targets() {
-			out = append(out, &RDSCollector{target: t})
-		}
-		return out, nil
+		return collectorPerTarget(env, func(_ *Session, t *Target) collectors.Collector {
+			return &RDSCollector{target: t}
+		}), nil
 	},
 }
 
@@ -321,8 +315,8 @@ func (r *rdsRegion) newInstance(db rdstypes.DBInstance, prov evidence.Provenance
 		},
 		BackupRetentionDays:  int(aws.ToInt32(db.BackupRetentionPeriod)),
 		ReadReplicaSource:    aws.ToString(db.ReadReplicaSourceDBInstanceIdentifier),
-		LatestRestorableTime: utcTime(db.LatestRestorableTime),
-		Created:              utcTime(db.InstanceCreateTime),
+		LatestRestorableTime: utcPtr(db.LatestRestorableTime),
+		Created:              utcPtr(db.InstanceCreateTime),
 	}
 	if len(db.DBParameterGroups) > 0 {
 		pg := db.DBParameterGroups[0]
@@ -379,8 +373,8 @@ func (r *rdsRegion) newCluster(db rdstypes.DBCluster, prov evidence.Provenance) 
 		},
 		BackupRetentionDays:  int(aws.ToInt32(db.BackupRetentionPeriod)),
 		ReplicationSource:    aws.ToString(db.ReplicationSourceIdentifier),
-		LatestRestorableTime: utcTime(db.LatestRestorableTime),
-		Created:              utcTime(db.ClusterCreateTime),
+		LatestRestorableTime: utcPtr(db.LatestRestorableTime),
+		Created:              utcPtr(db.ClusterCreateTime),
 	}
 	for _, m := range db.DBClusterMembers {
 		cl.Members = append(cl.Members, aws.ToString(m.DBInstanceIdentifier))
@@ -638,12 +632,4 @@ func (r *rdsRegion) clusterSnapshots(ctx context.Context) (map[string]RDSSnapsho
 		}
 	}
 	return byOwner, provs, nil
-}
-
-func utcTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/auditpack/auditpack/evidence"
 	"github.com/auditpack/auditpack/internal/config"
 	"github.com/auditpack/auditpack/internal/period"
+	"github.com/auditpack/auditpack/internal/testenv"
 )
 
 // harnessNow is the evaluation time of the tests in this file's package
@@ -157,7 +158,7 @@ func newInterceptProxy(t *testing.T, target string, answer intercept) *intercept
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		form, _ := url.ParseQuery(string(body))
 		action := form.Get("Action")
-		region := signedRegion(r.Header.Get("Authorization"))
+		region := testenv.SigV4Region(r.Header.Get("Authorization"))
 		p.mu.Lock()
 		p.calls[action+"@"+region]++
 		n := p.calls[action+"@"+region]
@@ -179,19 +180,4 @@ func (p *interceptProxy) Calls(action, region string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.calls[action+"@"+region]
-}
-
-// signedRegion reads the region from a SigV4 Authorization header's
-// credential scope (KEY/DATE/REGION/SERVICE/aws4_request).
-func signedRegion(auth string) string {
-	_, rest, ok := strings.Cut(auth, "Credential=")
-	if !ok {
-		return ""
-	}
-	scope, _, _ := strings.Cut(rest, ",")
-	parts := strings.Split(scope, "/")
-	if len(parts) < 3 {
-		return ""
-	}
-	return parts[2]
 }
