@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/auditpack/auditpack/internal/config"
+	"github.com/auditpack/auditpack/internal/docs"
 )
 
 // option declares one configuration key once: its flag, its environment
@@ -83,6 +84,7 @@ var options = []option{
 	{Key: "signing.key_file", Env: true, Help: "File holding the Ed25519 private key PEM."},
 	{Key: "reports.pdf_fallback_font", Env: true, Help: "TrueType font for characters the embedded Go fonts lack (CJK, emoji); without it they print as [U+XXXX]."},
 	{Key: "redact", Help: "Personal data replaced by a keyed hash in evidence and reports: emails, ip_addresses."},
+	{Key: "redact_key_env", Help: "Environment variable holding the secret key of the redaction hash; required with redact."},
 }
 
 // configKeys lists every key path of the typed configuration, as "a.b",
@@ -131,4 +133,14 @@ func structElem(t reflect.Type) reflect.Type {
 		return e
 	}
 	return nil
+}
+
+// ConfigReference returns the declared options for the generated
+// configuration reference.
+func ConfigReference() []docs.ConfigOption {
+	out := make([]docs.ConfigOption, 0, len(options))
+	for _, o := range options {
+		out = append(out, docs.ConfigOption{Key: o.Key, Flag: o.Flag, Env: o.EnvName(), Help: o.Help})
+	}
+	return out
 }

@@ -154,6 +154,8 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 		a.controlsCommand(),
 		a.checksCommand(),
 		a.keygenCommand(),
+		a.historyCommand(),
+		a.diffCommand(),
 		a.versionCommand(),
 	)
 	return root

@@ -169,10 +169,14 @@ func (a *app) execute(ctx context.Context, plan *pipeline.Plan, format string) e
 		a.logger.Warn("could not remove the work folder", "path", workDir, "error", err.Error())
 	}
 	a.logger.Info("bundle written", "path", bundlePath, "manifest_sha256", res.ManifestSHA256, "signed", res.Signed)
+	code := results.ExitCode(plan.Threshold)
+	if err := recordHistory(outDir, results, st, res, code); err != nil {
+		a.logger.Warn("could not update the run history", "path", filepath.Join(outDir, pipeline.HistoryFile), "error", err.Error())
+	}
 	if err := printSummary(a.stdout, format, results, &res); err != nil {
 		return abortedError(err)
 	}
-	return withCode(results.ExitCode(plan.Threshold))
+	return withCode(code)
 }
 
 func (a *app) collectCommand() *cobra.Command {
@@ -248,4 +252,23 @@ func thresholdFlag(cmd *cobra.Command, stored string) (controls.Threshold, error
 		return "", usageErrorf("--fail-on: %v", err)
 	}
 	return t, nil
+}
+
+func recordHistory(dir string, r *controls.Results, st pipeline.RunState, res evidence.WriteResult, code int) error {
+	h, err := pipeline.LoadHistory(dir)
+	if err != nil {
+		return err
+	}
+	h.Add(pipeline.HistoryEntry{
+		RunID:          st.ID,
+		Started:        st.Started,
+		Finished:       st.Finished,
+		Period:         st.Period.String(),
+		Bundle:         filepath.Base(res.Path),
+		ManifestSHA256: res.ManifestSHA256,
+		Signed:         res.Signed,
+		Findings:       r.Counts(),
+		ExitCode:       code,
+	})
+	return h.Save(dir)
 }

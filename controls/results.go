@@ -25,6 +25,43 @@ type Results struct {
 	Excluded []ExcludedResource `json:"excluded,omitempty"`
 	// ControlIDs maps the company's own control ids to criteria and checks.
 	ControlIDs []ControlMapping `json:"control_ids,omitempty"`
+	// ChainOfCustody records who collected the evidence, with what, from
+	// which identities and servers, and when.
+	ChainOfCustody *ChainOfCustody `json:"chain_of_custody,omitempty"`
+}
+
+// ChainOfCustody is the provenance of a whole run.
+type ChainOfCustody struct {
+	ToolVersion string      `json:"tool_version"`
+	ToolCommit  string      `json:"tool_commit,omitempty"`
+	Host        string      `json:"host,omitempty"`
+	Operator    string      `json:"operator,omitempty"`
+	Started     time.Time   `json:"started"`
+	Finished    time.Time   `json:"finished"`
+	Collectors  []Collector `json:"collectors"`
+	// AWSIdentities are the caller identities evidence was read with.
+	AWSIdentities []AWSIdentity `json:"aws_identities"`
+	Databases     []Database    `json:"databases"`
+}
+
+// Collector is one collector run, with the tool version it shipped in.
+type Collector struct {
+	ID      string `json:"id"`
+	Scope   string `json:"scope"`
+	Version string `json:"version"`
+}
+
+// AWSIdentity is an AWS account and the caller ARN used in it.
+type AWSIdentity struct {
+	Account string `json:"account"`
+	Caller  string `json:"caller"`
+}
+
+// Database is a database server evidence was read from.
+type Database struct {
+	Endpoint      string `json:"endpoint"`
+	Role          string `json:"role"`
+	ServerVersion string `json:"server_version,omitempty"`
 }
 
 // WaiverStatus is a configured waiver and what it matched.

@@ -30,6 +30,9 @@ type Config struct {
 	Signing        *Signing         `mapstructure:"signing" json:"signing,omitempty"`
 	Reports        Reports          `mapstructure:"reports" json:"reports"`
 	Redact         []string         `mapstructure:"redact" json:"redact,omitempty"`
+	// RedactKeyEnv names the environment variable holding the key of the
+	// redaction hash.
+	RedactKeyEnv string `mapstructure:"redact_key_env" json:"redact_key_env,omitempty"`
 }
 
 // PeriodSpec is either a named period ("2026-Q4", "last-90d") or explicit

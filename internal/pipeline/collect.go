@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"sort"
 	"time"
@@ -58,12 +59,23 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 		st.Finished = st.Started
 	}
 	set := sink.Set()
+	if err := p.Redactor.Set(set); err != nil {
+		return nil, st, fmt.Errorf("redact evidence: %w", err)
+	}
 	scopes := map[string]bool{}
 	for _, c := range p.Collectors {
 		scopes[c.Scope()] = true
+		st.Collectors = append(st.Collectors, controls.Collector{ID: c.ID(), Scope: p.Redactor.Text(c.Scope()), Version: p.Opts.ToolVersion})
 	}
+	sort.Slice(st.Collectors, func(i, j int) bool {
+		a, b := st.Collectors[i], st.Collectors[j]
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Scope < b.Scope
+	})
 	for s := range scopes {
-		st.Scope = append(st.Scope, s)
+		st.Scope = append(st.Scope, p.Redactor.Text(s))
 	}
 	sort.Strings(st.Scope)
 	p.Opts.Logger.Info("collection finished", "items", len(set.Items), "failures", len(set.Failures), "elapsed", st.Finished.Sub(st.Started).Round(time.Millisecond).String())

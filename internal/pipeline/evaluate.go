@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/auditpack/auditpack/controls"
@@ -35,6 +36,8 @@ type RunState struct {
 	EvaluationTime time.Time     `json:"evaluation_time"`
 	Period         period.Period `json:"period"`
 	Scope          []string      `json:"scope"`
+	// Collectors are the collectors that ran, by id and scope.
+	Collectors []controls.Collector `json:"collectors"`
 }
 
 // EvalConfig is config.json: the effective configuration without secrets,
@@ -74,7 +77,7 @@ func NewEvaluator(ec EvalConfig) (*Evaluator, error) {
 	}
 	cfg := ec.Config
 	if cfg == nil {
-		return nil, fmt.Errorf("%s holds no configuration", ConfigFile)
+		return nil, fmt.Errorf("%s contains no configuration", ConfigFile)
 	}
 	if len(cfg.Rules) > 0 {
 		custom, err := controls.CompileRules(cfg.Rules, cat)
@@ -146,14 +149,82 @@ func (e *Evaluator) Evaluate(set *evidence.Set, st RunState) (*controls.Results,
 			Period:         st.Period,
 			Scope:          scope,
 		},
-		Checks:     controls.CheckInfos(e.Registry, e.Selected, params),
-		Findings:   findings,
-		Criteria:   criteria,
-		Notes:      notes,
-		Waivers:    waivers,
-		Excluded:   excluded,
-		ControlIDs: mappings,
+		Checks:         controls.CheckInfos(e.Registry, e.Selected, params),
+		Findings:       findings,
+		Criteria:       criteria,
+		Notes:          notes,
+		Waivers:        waivers,
+		Excluded:       excluded,
+		ControlIDs:     mappings,
+		ChainOfCustody: chainOfCustody(set, st),
 	}, nil
+}
+
+// chainOfCustody gathers the identities and servers from the evidence's
+// provenance, so it is the same whenever the evidence is evaluated.
+func chainOfCustody(set *evidence.Set, st RunState) *controls.ChainOfCustody {
+	c := &controls.ChainOfCustody{
+		ToolVersion:   st.ToolVersion,
+		ToolCommit:    st.ToolCommit,
+		Host:          st.Host,
+		Operator:      st.Operator,
+		Started:       st.Started,
+		Finished:      st.Finished,
+		Collectors:    append([]controls.Collector{}, st.Collectors...),
+		AWSIdentities: []controls.AWSIdentity{},
+		Databases:     []controls.Database{},
+	}
+	awsSeen := map[controls.AWSIdentity]bool{}
+	dbSeen := map[string]int{}
+	for _, it := range set.Items {
+		var version string
+		for _, p := range it.Provenance {
+			switch {
+			case p.Account != "" && p.Identity != "":
+				id := controls.AWSIdentity{Account: p.Account, Caller: p.Identity}
+				if !awsSeen[id] {
+					awsSeen[id] = true
+					c.AWSIdentities = append(c.AWSIdentities, id)
+				}
+			case strings.HasPrefix(p.Operation, "postgres:") && p.Endpoint != "":
+				key := p.Endpoint + "\x00" + p.Identity
+				if _, ok := dbSeen[key]; !ok {
+					if version == "" {
+						version = attributeString(it, "server_version")
+					}
+					dbSeen[key] = len(c.Databases)
+					c.Databases = append(c.Databases, controls.Database{Endpoint: p.Endpoint, Role: p.Identity, ServerVersion: version})
+				} else if i := dbSeen[key]; c.Databases[i].ServerVersion == "" {
+					c.Databases[i].ServerVersion = attributeString(it, "server_version")
+				}
+			}
+		}
+	}
+	sort.Slice(c.AWSIdentities, func(i, j int) bool {
+		a, b := c.AWSIdentities[i], c.AWSIdentities[j]
+		if a.Account != b.Account {
+			return a.Account < b.Account
+		}
+		return a.Caller < b.Caller
+	})
+	sort.Slice(c.Databases, func(i, j int) bool {
+		a, b := c.Databases[i], c.Databases[j]
+		if a.Endpoint != b.Endpoint {
+			return a.Endpoint < b.Endpoint
+		}
+		return a.Role < b.Role
+	})
+	return c
+}
+
+// attributeString returns a top-level string attribute of an item, or "".
+func attributeString(it *evidence.Item, name string) string {
+	var attrs map[string]any
+	if err := json.Unmarshal(it.Attributes, &attrs); err != nil {
+		return ""
+	}
+	s, _ := attrs[name].(string)
+	return s
 }
 
 // MarshalResults encodes results.json and validates it against its schema.

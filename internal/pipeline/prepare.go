@@ -69,6 +69,8 @@ type Plan struct {
 	Env        *collectors.Env
 	// RunID names the run, its work folder and its bundle.
 	RunID string
+	// Redactor replaces personal data in the evidence; nil when off.
+	Redactor *Redactor
 }
 
 // ManualFile is a manual evidence file read at preparation.
@@ -186,6 +188,16 @@ func (p *Plan) checkBasics() error {
 		if r != "emails" && r != "ip_addresses" {
 			return configErrorf("redact[%d]: unknown value %q; allowed: emails, ip_addresses", i, r)
 		}
+	}
+	if len(cfg.Redact) > 0 {
+		if cfg.RedactKeyEnv == "" {
+			return configErrorf("redact_key_env: missing; redact needs the name of an environment variable holding a secret key")
+		}
+		key := p.Opts.Getenv(cfg.RedactKeyEnv)
+		if len(key) < 16 {
+			return configErrorf("redact_key_env: environment variable %s is unset or shorter than 16 characters; export a long random key", cfg.RedactKeyEnv)
+		}
+		p.Redactor = NewRedactor(cfg.Redact, []byte(key))
 	}
 	return nil
 }
