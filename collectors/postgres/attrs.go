@@ -34,7 +34,7 @@ const (
 // for which no zone is configured.
 const ZoneUnknown = "zone unknown (assumed UTC)"
 
-// Source says which database and session produced an item.
+// Source is the database and session that produced an item.
 type Source struct {
 	// Endpoint is host:port/database, without credentials.
 	Endpoint string `json:"endpoint"`
@@ -139,7 +139,7 @@ type Membership struct {
 	Set bool `json:"set"`
 }
 
-// TablePrivileges is what a role can do with one table.
+// TablePrivileges are a role's privileges on one table.
 type TablePrivileges struct {
 	Table      string      `json:"table"`
 	Privileges []Privilege `json:"privileges"`
@@ -288,7 +288,7 @@ type GDPRRequest struct {
 	CompletedAt *time.Time `json:"completed_at"`
 }
 
-// WriterStats says which roles can change or remove audit-log rows.
+// WriterStats are the roles that can change or remove audit-log rows.
 type WriterStats struct {
 	Owner string `json:"owner"`
 	// Owners are the configured roles allowed to modify the table.

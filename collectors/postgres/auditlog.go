@@ -490,10 +490,10 @@ func orNull(expr string) string {
 	return expr
 }
 
-// writersSQL lists login roles that can UPDATE, DELETE or TRUNCATE the table:
-// those that hold or inherit the privilege (has_table_privilege, which also
-// covers ownership and pg_write_all_data), and those that can SET ROLE to
-// a role that holds it, named in the last column.
+// writersSQL lists login roles that can UPDATE, DELETE or TRUNCATE the table.
+// has_table_privilege finds the roles that hold or inherit a privilege, and
+// it covers ownership and pg_write_all_data too. A login role that can only
+// SET ROLE to such a role is listed with that role in the last column.
 const writersSQL = `WITH privs AS (
   SELECT r.oid, r.rolname, r.rolsuper, r.rolcanlogin,
          array_remove(ARRAY[

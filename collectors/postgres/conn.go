@@ -289,9 +289,9 @@ type QualifiedName struct {
 	Name   string
 }
 
-// ParseQualifiedName reads a table name the way PostgreSQL does: parts are
-// separated by a dot, a part in double quotes keeps its case and may contain
-// dots (a doubled quote is a quote), and an unquoted part is folded to lower
+// ParseQualifiedName reads a table name the way PostgreSQL does. Parts are
+// separated by a dot. A part in double quotes keeps its case and may contain
+// dots, with "" for a quote character. An unquoted part is folded to lower
 // case. `public."AuditLogs"` is schema public, table AuditLogs. Without a
 // schema, Schema is empty and the search path decides.
 func ParseQualifiedName(s string) (QualifiedName, error) {

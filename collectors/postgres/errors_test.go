@@ -18,7 +18,7 @@ var auditChecks = []string{
 	postgres.CheckLockout, postgres.CheckPrivilegedChanges, postgres.CheckGDPRSLA,
 }
 
-func TestMissingTableIsErrorForItsChecks(t *testing.T) {
+func TestMissingTableErrorsItsChecks(t *testing.T) {
 	pg := cluster(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	db := demoDatabase(t, pg, now)
@@ -42,7 +42,7 @@ func TestMissingTableIsErrorForItsChecks(t *testing.T) {
 	}
 }
 
-func TestMissingColumnIsErrorOnlyForChecksThatNeedIt(t *testing.T) {
+func TestMissingColumnErrorsItsChecksOnly(t *testing.T) {
 	pg := cluster(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	db := demoDatabase(t, pg, now)
@@ -218,5 +218,29 @@ func TestNonSuperuserRunLeaksNoPassword(t *testing.T) {
 	}
 	if files < 5 {
 		t.Fatalf("only %d evidence files written; the search proves nothing", files)
+	}
+}
+
+func TestGapsCountRunStartAsEdge(t *testing.T) {
+	pg := cluster(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	db := demoDatabase(t, pg, now)
+	// Only the last two days are missing: the log stopped before the run.
+	err := pg.Exec(context.Background(), db,
+		`DELETE FROM public."AuditLogs" WHERE "createdAt" > now() - interval '2 days' OR "createdAt" < now() - interval '30 days'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRun(t, now, pg.DSN(db), demoConfig())
+	r.checks = []string{postgres.CheckGaps}
+	f := only(t, r.evaluate(t, r.collect(t)), postgres.CheckGaps)
+	if f.Status != controls.StatusFail {
+		t.Fatalf("status = %s, want fail: %s", f.Status, f.Message)
+	}
+	if !strings.Contains(f.Message, "to "+now.Format(time.RFC3339)+" (") {
+		t.Errorf("no gap ending at the run's start %s: %s", now.Format(time.RFC3339), f.Message)
+	}
+	if !strings.Contains(f.Message, r.period.Start.Format(time.RFC3339)+" to ") {
+		t.Errorf("no gap starting at the period start: %s", f.Message)
 	}
 }

@@ -33,7 +33,7 @@ func (c *UsersCollector) Scope() string { return c.t.base() }
 func (c *UsersCollector) Kinds() []string { return []string{KindAppUsers} }
 
 // Collect reads the users table. A missing table or a missing e-mail or
-// status column is a failure of the table; a missing role, MFA or last-login
+// status column is a failure of the table. A missing role, MFA or last-login
 // column is an error of the checks that read it.
 func (c *UsersCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	if !req.Wants(CheckAdminMFA, CheckInactive, CheckTerminatedActive) {

@@ -56,11 +56,11 @@ var DemoUsers = []DemoUser{
 // SeedDemoDatabase creates the demo company's application schema in the
 // database at dsn, the way Sequelize names it: public."Users" and
 // public."AuditLogs" with camel-case columns. The audit log holds
-// DemoAuditDays days of events up to now with one DemoOutageDays-day outage
-// starting DemoOutageStartDays days before now, bursts of failed logins with
-// and without a lockout, permission changes and data-subject requests, and
-// the login role DemoAuditEditor can UPDATE it. Roles are cluster-wide, so
-// seeding a second database in one cluster reuses the role.
+// DemoAuditDays days of events up to now. One DemoOutageDays-day outage
+// starts DemoOutageStartDays days before now. The log also holds bursts of
+// failed logins with and without a lockout, permission changes and
+// data-subject requests. The login role DemoAuditEditor can UPDATE it;
+// roles are cluster-wide, so seeding a second database reuses the role.
 func SeedDemoDatabase(ctx context.Context, dsn string, now time.Time) error {
 	now = now.UTC().Truncate(time.Second)
 	conn, err := pgx.Connect(ctx, dsn)
