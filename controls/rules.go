@@ -100,11 +100,7 @@ func CompileRules(rules []config.Rule, cat *Catalog) ([]*Check, error) {
 	for i, r := range rules {
 		c, err := compileRule(env, cat, r, taken)
 		if err != nil {
-			label := fmt.Sprintf("rules[%d]", i)
-			if r.ID != "" {
-				label += " (" + r.ID + ")"
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			errs = append(errs, ruleError(i, r, err))
 			continue
 		}
 		taken[r.ID] = fmt.Sprintf("rules[%d]", i)
@@ -116,13 +112,31 @@ func CompileRules(rules []config.Rule, cat *Catalog) ([]*Check, error) {
 	return checks, nil
 }
 
+// ruleError names the rule and, for an invalid field, the configuration key:
+// `rules[2].severity (custom.s3.owner_tag): invalid severity "urgent": ...`.
+func ruleError(i int, r config.Rule, err error) error {
+	key := fmt.Sprintf("rules[%d]", i)
+	var fe *ruleFieldError
+	if errors.As(err, &fe) {
+		key += "." + fe.field
+		err = fe.err
+	}
+	if r.ID != "" {
+		key += " (" + r.ID + ")"
+	}
+	return fmt.Errorf("%s: %w", key, err)
+}
+
 // builtinCheckIDs maps every built-in check id to a description of its owner.
 func builtinCheckIDs() map[string]string {
 	taken := map[string]string{}
-	for _, group := range append(builtin, configChecks) {
+	for _, group := range builtin {
 		for _, c := range group {
 			taken[c.ID] = "a built-in check"
 		}
+	}
+	for _, c := range configChecks {
+		taken[c.ID] = "a built-in check"
 	}
 	return taken
 }
@@ -139,14 +153,14 @@ func compileRule(env *cel.Env, cat *Catalog, r config.Rule, taken map[string]str
 		for _, e := range issues.Errors() {
 			parts = append(parts, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
 		}
-		return nil, fmt.Errorf("expression does not compile: %s", strings.Join(parts, "; "))
+		return nil, ruleFieldErrorf("expression", "does not compile: %s", strings.Join(parts, "; "))
 	}
 	if err := checkRuleOutputType(ast.OutputType()); err != nil {
-		return nil, err
+		return nil, &ruleFieldError{field: "expression", err: err}
 	}
 	program, err := env.Program(ast, cel.CostLimit(ruleCostLimit))
 	if err != nil {
-		return nil, fmt.Errorf("expression cannot be prepared for evaluation: %v", err)
+		return nil, ruleFieldErrorf("expression", "cannot be prepared for evaluation: %v", err)
 	}
 
 	cr := &compiledRule{rule: r, program: program}
@@ -161,37 +175,49 @@ func compileRule(env *cel.Env, cat *Catalog, r config.Rule, taken map[string]str
 	}, nil
 }
 
+// ruleFieldError is an invalid value in one field of a rule.
+type ruleFieldError struct {
+	field string
+	err   error
+}
+
+func (e *ruleFieldError) Error() string { return e.field + ": " + e.err.Error() }
+
+func ruleFieldErrorf(field, format string, args ...any) error {
+	return &ruleFieldError{field: field, err: fmt.Errorf(format, args...)}
+}
+
 func validateRuleFields(cat *Catalog, r config.Rule, taken map[string]string) error {
 	switch {
 	case r.ID == "":
-		return errors.New("missing id: give the rule a check id such as custom.s3.owner_tag")
+		return ruleFieldErrorf("id", "missing value; give the rule a check id such as custom.s3.owner_tag")
 	case !checkIDRe.MatchString(r.ID):
-		return fmt.Errorf("id %q is invalid: use two or three dot-separated lower-case segments of letters, digits and underscores, such as custom.s3.owner_tag", r.ID)
+		return ruleFieldErrorf("id", "invalid value %q: use two or three dot-separated lower-case segments of letters, digits and underscores, such as custom.s3.owner_tag", r.ID)
 	case taken[r.ID] != "":
-		return fmt.Errorf("id %q is already used by %s: choose another id", r.ID, taken[r.ID])
+		return ruleFieldErrorf("id", "%q is already used by %s: choose another id", r.ID, taken[r.ID])
 	case strings.TrimSpace(r.Title) == "":
-		return errors.New("missing title: say in a few words what the rule requires")
+		return ruleFieldErrorf("title", "missing value; say in a few words what the rule requires")
 	case strings.TrimSpace(r.Expression) == "":
-		return errors.New("missing expression: write a CEL expression that returns true when the resource passes")
+		return ruleFieldErrorf("expression", "missing value; write a CEL expression that returns true when the resource passes")
 	case r.Kind == "":
-		return errors.New("missing kind: name the evidence kind the rule reads, such as aws.s3.bucket")
+		return ruleFieldErrorf("kind", "missing value; name the evidence kind the rule reads, such as aws.s3.bucket")
 	case !evidenceKindRe.MatchString(r.Kind):
-		return fmt.Errorf("kind %q is invalid: an evidence kind is dot-separated lower-case segments, such as aws.s3.bucket", r.Kind)
+		return ruleFieldErrorf("kind", "invalid value %q: an evidence kind is dot-separated lower-case segments, such as aws.s3.bucket", r.Kind)
 	}
 	if _, err := ParseSeverity(r.Severity); err != nil {
-		return fmt.Errorf("severity: %w", err)
+		return &ruleFieldError{field: "severity", err: err}
 	}
 	if len(r.Criteria) == 0 {
-		return errors.New("missing criteria: list the criteria the rule supports, such as [CC6.1]")
+		return ruleFieldErrorf("criteria", "missing value; list the criteria the rule supports, such as [CC6.1]")
 	}
 	for _, id := range r.Criteria {
 		if _, ok := cat.Lookup(id); !ok {
-			return fmt.Errorf("criteria: unknown criterion %q; run 'auditpack controls list' for the ids", id)
+			return ruleFieldErrorf("criteria", "unknown criterion %q; run 'auditpack controls list' for the ids", id)
 		}
 	}
 	for _, m := range ruleMessageFieldRe.FindAllStringSubmatch(r.Message, -1) {
 		if !slices.Contains(ruleMessageFields, m[1]) {
-			return fmt.Errorf("message: unknown placeholder %q; use {{resource}} or {{kind}}", m[0])
+			return ruleFieldErrorf("message", "unknown placeholder %q; use {{resource}} or {{kind}}", m[0])
 		}
 	}
 	return nil
@@ -209,7 +235,7 @@ func checkRuleOutputType(t *cel.Type) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("expression returns %s: it must return a bool (true means pass) or a map {\"status\": ..., \"message\": ...}", t.String())
+	return fmt.Errorf("returns %s: it must return a bool (true means pass) or a map {\"status\": ..., \"message\": ...}", t.String())
 }
 
 func (cr *compiledRule) evaluate(ec *EvalContext) []Finding {
@@ -281,7 +307,22 @@ func ruleAttributes(it *evidence.Item) (map[string]any, error) {
 	case map[string]any:
 		return x, nil
 	}
-	return nil, fmt.Errorf("attributes are a JSON %T, not an object", v)
+	return nil, fmt.Errorf("attributes are %s in JSON, not an object", jsonKind(v))
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
 }
 
 // overloadHint explains cel-go's bare "no such overload" error, which names

@@ -157,13 +157,13 @@ func TestRuleCompileErrorPosition(t *testing.T) {
 		expression string
 		want       []string
 	}{
-		{"syntax error", "attributes.size >", []string{"rules[0] (custom.s3.owner_tag)", "expression does not compile", "1:18:", "Syntax error"}},
+		{"syntax error", "attributes.size >", []string{"rules[0].expression (custom.s3.owner_tag): does not compile: 1:18:", "Syntax error"}},
 		{"syntax error second line", "attributes.size > 1 &&\n  (resource ==", []string{"2:15:"}},
 		{"undeclared variable", "resource == bucket", []string{"1:13:", "undeclared reference to 'bucket'"}},
 		{"type error", "resource > 5", []string{"1:10:", "no matching overload"}},
-		{"non-bool result", `resource + "x"`, []string{"expression returns string", "must return a bool"}},
-		{"list result", `[true]`, []string{"expression returns list(bool)"}},
-		{"int-keyed map result", `{1: "pass"}`, []string{"expression returns map(int, string)"}},
+		{"non-bool result", `resource + "x"`, []string{"rules[0].expression (custom.s3.owner_tag): returns string", "must return a bool"}},
+		{"list result", `[true]`, []string{"returns list(bool)"}},
+		{"int-keyed map result", `{1: "pass"}`, []string{"returns map(int, string)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,19 +188,19 @@ func TestRuleInvalidFields(t *testing.T) {
 		modify func(r *config.Rule)
 		want   []string
 	}{
-		{"missing id", func(r *config.Rule) { r.ID = "" }, []string{"rules[0]: missing id"}},
-		{"upper-case id", func(r *config.Rule) { r.ID = "Custom.S3" }, []string{`id "Custom.S3" is invalid`, "two or three dot-separated lower-case segments"}},
-		{"one segment", func(r *config.Rule) { r.ID = "custom" }, []string{`id "custom" is invalid`}},
-		{"four segments", func(r *config.Rule) { r.ID = "a.b.c.d" }, []string{`id "a.b.c.d" is invalid`}},
-		{"built-in id", func(r *config.Rule) { r.ID = "config.thresholds" }, []string{`id "config.thresholds" is already used by a built-in check`}},
-		{"missing title", func(r *config.Rule) { r.Title = " " }, []string{"missing title"}},
-		{"bad severity", func(r *config.Rule) { r.Severity = "urgent" }, []string{"severity", `invalid severity "urgent"`, "info, low, medium, high, critical"}},
-		{"no criteria", func(r *config.Rule) { r.Criteria = nil }, []string{"missing criteria"}},
-		{"unknown criterion", func(r *config.Rule) { r.Criteria = []string{"CC6.1", "CC9.9"} }, []string{`criteria: unknown criterion "CC9.9"`}},
-		{"missing kind", func(r *config.Rule) { r.Kind = "" }, []string{"missing kind"}},
-		{"bad kind", func(r *config.Rule) { r.Kind = "S3 Bucket" }, []string{`kind "S3 Bucket" is invalid`}},
-		{"missing expression", func(r *config.Rule) { r.Expression = "" }, []string{"missing expression"}},
-		{"unknown placeholder", func(r *config.Rule) { r.Message = "{{bucket}} is bad" }, []string{`unknown placeholder "{{bucket}}"`, "{{resource}}"}},
+		{"missing id", func(r *config.Rule) { r.ID = "" }, []string{"rules[0].id: missing value"}},
+		{"upper-case id", func(r *config.Rule) { r.ID = "Custom.S3" }, []string{`rules[0].id (Custom.S3): invalid value "Custom.S3"`, "two or three dot-separated lower-case segments"}},
+		{"one segment", func(r *config.Rule) { r.ID = "custom" }, []string{`rules[0].id (custom): invalid value "custom"`}},
+		{"four segments", func(r *config.Rule) { r.ID = "a.b.c.d" }, []string{`invalid value "a.b.c.d"`}},
+		{"built-in id", func(r *config.Rule) { r.ID = "config.thresholds" }, []string{`rules[0].id (config.thresholds): "config.thresholds" is already used by a built-in check`}},
+		{"missing title", func(r *config.Rule) { r.Title = " " }, []string{"rules[0].title (custom.s3.owner_tag): missing value"}},
+		{"bad severity", func(r *config.Rule) { r.Severity = "urgent" }, []string{"rules[0].severity (custom.s3.owner_tag)", `invalid severity "urgent"`, "info, low, medium, high, critical"}},
+		{"no criteria", func(r *config.Rule) { r.Criteria = nil }, []string{"rules[0].criteria (custom.s3.owner_tag): missing value"}},
+		{"unknown criterion", func(r *config.Rule) { r.Criteria = []string{"CC6.1", "CC9.9"} }, []string{`rules[0].criteria (custom.s3.owner_tag): unknown criterion "CC9.9"`}},
+		{"missing kind", func(r *config.Rule) { r.Kind = "" }, []string{"rules[0].kind (custom.s3.owner_tag): missing value"}},
+		{"bad kind", func(r *config.Rule) { r.Kind = "S3 Bucket" }, []string{`rules[0].kind (custom.s3.owner_tag): invalid value "S3 Bucket"`}},
+		{"missing expression", func(r *config.Rule) { r.Expression = "" }, []string{"rules[0].expression (custom.s3.owner_tag): missing value"}},
+		{"unknown placeholder", func(r *config.Rule) { r.Message = "{{bucket}} is bad" }, []string{`rules[0].message (custom.s3.owner_tag): unknown placeholder "{{bucket}}"`, "{{resource}}"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,7 +228,7 @@ func TestRuleDuplicateIDsAllReported(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, w := range []string{`rules[1] (custom.s3.owner_tag): id "custom.s3.owner_tag" is already used by rules[0]`, "rules[2] (custom.s3.other): expression does not compile"} {
+	for _, w := range []string{`rules[1].id (custom.s3.owner_tag): "custom.s3.owner_tag" is already used by rules[0]`, "rules[2].expression (custom.s3.other): does not compile"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not contain %q", err, w)
 		}
@@ -353,5 +353,22 @@ func TestRuleNone(t *testing.T) {
 	checks, err := CompileRules(nil, MustCatalog())
 	if err != nil || len(checks) != 0 {
 		t.Errorf("CompileRules(nil) = %v, %v; want no checks and no error", checks, err)
+	}
+}
+
+func TestRuleAttributesNotAnObject(t *testing.T) {
+	set := &evidence.Set{Items: []*evidence.Item{
+		{ID: "a", Kind: "aws.s3.bucket", Resource: "arn:aws:s3:::list", Attributes: []byte(`[1, 2]`)},
+		{ID: "b", Kind: "aws.s3.bucket", Resource: "arn:aws:s3:::null", Attributes: []byte(`null`)},
+	}}
+	rule := ownerTagRule()
+	rule.Expression = `!has(attributes.tags)`
+	got := evaluateRules(t, []config.Rule{rule}, set)
+	list := got["custom.s3.owner_tag arn:aws:s3:::list"]
+	if list.Status != StatusError || !strings.Contains(list.Message, "attributes are an array in JSON, not an object") {
+		t.Errorf("array attributes: %s %q, want an error", list.Status, list.Message)
+	}
+	if f := got["custom.s3.owner_tag arn:aws:s3:::null"]; f.Status != StatusPass {
+		t.Errorf("null attributes: %s %q, want pass on an empty map", f.Status, f.Message)
 	}
 }
