@@ -27,7 +27,16 @@ var controlStatusOrder = []CriterionStatus{CriterionFail, CriterionError, Criter
 // entry with neither criteria nor checks, an unknown criterion and a check
 // pattern that matches no registered check. The result is sorted by control
 // id, criteria in catalog order and checks by id.
+//
+// To validate the section before a run, pass nil criteria and findings. The
+// criterion ids are then checked against the embedded catalog, and every
+// status is not_tested.
 func MapControlIDs(ids []config.ControlID, criteria []CriterionResult, findings []Finding, reg *Registry) ([]ControlMapping, error) {
+	if len(criteria) == 0 {
+		for _, c := range MustCatalog().Criteria {
+			criteria = append(criteria, CriterionResult{ID: c.ID, Category: c.Category, Status: CriterionNotTested})
+		}
+	}
 	criterionIndex := map[string]int{}
 	for i, c := range criteria {
 		criterionIndex[c.ID] = i

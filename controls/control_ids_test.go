@@ -131,3 +131,22 @@ func TestMapControlIDsInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestMapControlIDsBeforeRun(t *testing.T) {
+	reg := policyTestRegistry(t)
+	got, err := MapControlIDs([]config.ControlID{{ID: "SEC-01", Criteria: []string{"CC1.1", "CC6.1"}, Checks: []string{"test.s3.*"}}}, nil, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Status != CriterionNotTested {
+		t.Errorf("mappings = %+v, want one not_tested", got)
+	}
+	if !reflect.DeepEqual(got[0].Criteria, []string{"CC1.1", "CC6.1"}) {
+		t.Errorf("criteria = %v, want catalog order", got[0].Criteria)
+	}
+
+	_, err = MapControlIDs([]config.ControlID{{ID: "SEC-01", Criteria: []string{"CC6.99"}}}, nil, nil, reg)
+	if err == nil || !strings.Contains(err.Error(), `control_ids[0].criteria: unknown criterion "CC6.99"`) {
+		t.Errorf("error = %v, want the unknown criterion named", err)
+	}
+}
