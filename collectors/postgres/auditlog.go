@@ -63,10 +63,70 @@ var auditColumns = map[string][]string{
 // auditQuery is the SQL context shared by the statistics queries.
 type auditQuery struct {
 	table string
-	// time is an expression of type timestamptz.
-	time                                string
+	// col is the quoted time column. local is the SQL literal of the zone
+	// a timestamp-without-time-zone column is read in, and empty for
+	// timestamptz.
+	col, local                          string
 	eventType, outcome, actor, sourceIP string
 	windowStart, windowEnd              time.Time
+}
+
+// at returns the time column as a timestamptz expression.
+func (q auditQuery) at() string {
+	if q.local == "" {
+		return q.col
+	}
+	return fmt.Sprintf("(%s AT TIME ZONE %s)", q.col, q.local)
+}
+
+// agg applies an aggregate such as min to the raw column, so an index on it
+// serves the query, and converts the result to timestamptz.
+func (q auditQuery) agg(fn string) string {
+	if q.local == "" {
+		return fmt.Sprintf("%s(%s)", fn, q.col)
+	}
+	return fmt.Sprintf("(%s(%s) AT TIME ZONE %s)", fn, q.col, q.local)
+}
+
+// bound converts a timestamptz expression to the column's type, so that
+// comparisons run on the raw column and can use its index.
+func (q auditQuery) bound(expr string) string {
+	if q.local == "" {
+		return "(" + expr + ")::timestamptz"
+	}
+	return fmt.Sprintf("((%s)::timestamptz AT TIME ZONE %s)", expr, q.local)
+}
+
+// since returns the condition that the event is at or after from and,
+// unless until is empty, before until.
+func (q auditQuery) since(from, until string) string {
+	cond := fmt.Sprintf("%s >= %s", q.col, q.bound(from))
+	if until != "" {
+		cond += fmt.Sprintf(" AND %s < %s", q.col, q.bound(until))
+	}
+	return cond
+}
+
+// timeColumn returns how a time column is read: the quoted column, the SQL
+// literal of its zone (empty for timestamptz) and the zone label stored
+// with the evidence.
+func timeColumn(quotedCol, sqlType, zone string) (col, local, label string, err error) {
+	switch sqlType {
+	case "timestamp with time zone":
+		return quotedCol, "", "", nil
+	case "timestamp without time zone", "date":
+		if sqlType == "date" {
+			quotedCol += "::timestamp"
+		}
+		if zone == "" {
+			return quotedCol, "'UTC'", ZoneUnknown, nil
+		}
+		if _, err := time.LoadLocation(zone); err != nil {
+			return "", "", "", fmt.Errorf("invalid audit_log.time_zone %q: use an IANA zone name such as Europe/Berlin", zone)
+		}
+		return quotedCol, quoteLiteral(zone), zone, nil
+	}
+	return "", "", "", fmt.Errorf("column %s has type %s; a time column must be timestamptz, timestamp or date", quotedCol, sqlType)
 }
 
 // Collect resolves the table and its columns, then runs the queries of the
@@ -144,16 +204,17 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 			exprs[key] = quoteIdent(col) + "::text"
 			continue
 		}
-		expr, zone, err := timeExpr(quoteIdent(col), typ, c.log.TimeZone)
+		tcol, local, label, err := timeColumn(quoteIdent(col), typ, c.log.TimeZone)
 		if err != nil {
 			blocked[key] = auditColumns[key]
 			blockChecks(item, auditColumns[key], collectError("auditlog_table", err, ""))
 			continue
 		}
-		exprs[key] = expr
-		attrs.TimeZone = zone
+		exprs[key] = tcol
+		q.col, q.local = tcol, local
+		attrs.TimeZone = label
 	}
-	q.time, q.eventType, q.actor = exprs["time"], exprs["event_type"], exprs["actor"]
+	q.eventType, q.actor = exprs["event_type"], exprs["actor"]
 	q.outcome, q.sourceIP = exprOr(exprs, "outcome"), exprOr(exprs, "source_ip")
 	can := func(check string) bool {
 		if !req.Wants(check) {
@@ -395,17 +456,17 @@ func utcPtr(t *time.Time) *time.Time {
 // as instants: no result depends on the session's TimeZone.
 
 func extentSQL(q auditQuery) string {
-	return fmt.Sprintf(`SELECT min(%[1]s), max(%[1]s), count(*) FILTER (WHERE %[1]s >= $1 AND %[1]s < $2)
-FROM %[2]s`, q.time, q.table)
+	return fmt.Sprintf(`SELECT %s, %s, count(*) FILTER (WHERE %s)
+FROM %s`, q.agg("min"), q.agg("max"), q.since("$1", "$2"), q.table)
 }
 
 func dailySQL(q auditQuery) string {
 	return fmt.Sprintf(`SELECT to_char(%[1]s AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
        coalesce(%[3]s, '') AS event_type, coalesce(%[4]s, '') AS outcome, count(*)
 FROM %[2]s
-WHERE %[1]s >= $1 AND %[1]s < $2
+WHERE %[5]s
 GROUP BY 1, 2, 3
-ORDER BY 1, 2, 3`, q.time, q.table, q.eventType, q.outcome)
+ORDER BY 1, 2, 3`, q.at(), q.table, q.eventType, q.outcome, q.since("$1", "$2"))
 }
 
 // gapsSQL finds the longest stretches between consecutive events, adding
@@ -413,7 +474,7 @@ ORDER BY 1, 2, 3`, q.time, q.table, q.eventType, q.outcome)
 // stops early shows a gap at the edge.
 func gapsSQL(q auditQuery) string {
 	return fmt.Sprintf(`WITH events AS (
-  SELECT %[1]s AS at FROM %[2]s WHERE %[1]s >= $1 AND %[1]s < $2
+  SELECT %[1]s AS at FROM %[2]s WHERE %[3]s
   UNION ALL SELECT $1::timestamptz
   UNION ALL SELECT $2::timestamptz
 ), steps AS (
@@ -423,21 +484,26 @@ SELECT gap_start, gap_end, extract(epoch FROM gap_end - gap_start)::float8
 FROM steps
 WHERE gap_start IS NOT NULL AND gap_end > gap_start
 ORDER BY gap_end - gap_start DESC, gap_start
-LIMIT $3`, q.time, q.table)
+LIMIT $3`, q.at(), q.table, q.since("$1", "$2"))
 }
 
 // lockoutSQL counts each actor's failed logins in a sliding window. A burst
-// starts at the failure that brings the count to $6; the first lockout event
-// of the same actor from that failure to $5 after it is its lockout. The
-// last row carries the failure count even when there is no burst.
+// starts at the failure that brings the count to $6. Its lockout is the
+// same actor's first lockout event from that failure to $5 after it. Failed
+// logins and lockouts are each read in one scan. The last row carries the
+// counts even when there is no burst.
 func lockoutSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH failures AS (
+	return fmt.Sprintf(`WITH failures AS MATERIALIZED (
   SELECT %[3]s AS actor, %[1]s AS at
   FROM %[2]s
-  WHERE %[1]s >= $1 AND %[1]s < $2
+  WHERE %[6]s
     AND (cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[]))
     AND %[5]s = ANY($4::text[])
     AND %[3]s IS NOT NULL
+), lockouts AS MATERIALIZED (
+  SELECT %[3]s AS actor, %[1]s AS at
+  FROM %[2]s
+  WHERE %[7]s AND %[4]s = ANY($7::text[])
 ), counted AS (
   SELECT actor, at, count(*) OVER (PARTITION BY actor ORDER BY at RANGE BETWEEN $5::interval PRECEDING AND CURRENT ROW) AS n
   FROM failures
@@ -447,40 +513,45 @@ func lockoutSQL(q auditQuery) string {
   SELECT actor, at FROM marked WHERE n >= $6 AND (prev_n IS NULL OR prev_n < $6)
 ), listed AS (
   SELECT b.actor, b.at,
-         (SELECT min(%[1]s) FROM %[2]s l
-          WHERE %[6]s = b.actor AND %[7]s = ANY($7::text[])
-            AND %[1]s >= b.at AND %[1]s <= b.at + $5::interval) AS locked_at
+         (SELECT min(l.at) FROM lockouts l
+          WHERE l.actor = b.actor AND l.at >= b.at AND l.at <= b.at + $5::interval) AS locked_at
   FROM bursts b
 )
 SELECT l.actor, l.at, l.locked_at, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)
 FROM (SELECT * FROM listed ORDER BY locked_at IS NOT NULL, at, actor LIMIT $8) l
 UNION ALL
 SELECT NULL, NULL, NULL, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)`,
-		q.time, q.table, q.actor, q.eventType, q.outcome, strings.Replace(q.actor, `"`, `l."`, 1), strings.Replace(q.eventType, `"`, `l."`, 1))
+		q.at(), q.table, q.actor, q.eventType, q.outcome,
+		q.since("$1", "$2"), q.since("$1", "$2::timestamptz + $5::interval"))
 }
 
 func privilegedSQL(q auditQuery) string {
 	return fmt.Sprintf(`SELECT %[1]s, %[3]s, %[4]s, %[5]s, %[6]s, count(*) OVER ()
 FROM %[2]s
-WHERE %[1]s >= $1 AND %[1]s < $2 AND %[3]s = ANY($3::text[])
+WHERE %[7]s AND %[3]s = ANY($3::text[])
 ORDER BY 1, 2
-LIMIT $4`, q.time, q.table, q.eventType, orNull(q.actor), q.outcome, q.sourceIP)
+LIMIT $4`, q.at(), q.table, q.eventType, orNull(q.actor), q.outcome, q.sourceIP, q.since("$1", "$2"))
 }
 
 // gdprSQL pairs each request in the window with the same actor's first
-// completion event at or after it.
+// completion event at or after it. Requests and completions are each read
+// in one scan.
 func gdprSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH requests AS (
+	return fmt.Sprintf(`WITH requests AS MATERIALIZED (
   SELECT %[3]s AS actor, %[1]s AS at
   FROM %[2]s
-  WHERE %[1]s >= $1 AND %[1]s < $2 AND %[4]s = ANY($3::text[]) AND %[3]s IS NOT NULL
+  WHERE %[5]s AND %[4]s = ANY($3::text[]) AND %[3]s IS NOT NULL
+), completions AS MATERIALIZED (
+  SELECT %[3]s AS actor, %[1]s AS at
+  FROM %[2]s
+  WHERE %[6]s AND %[4]s = ANY($4::text[]) AND %[3]s IS NOT NULL
 )
 SELECT r.actor, r.at,
-       (SELECT min(%[1]s) FROM %[2]s c WHERE %[5]s = r.actor AND %[6]s = ANY($4::text[]) AND %[1]s >= r.at),
+       (SELECT min(c.at) FROM completions c WHERE c.actor = r.actor AND c.at >= r.at),
        count(*) OVER ()
 FROM requests r
 ORDER BY r.at, r.actor
-LIMIT $5`, q.time, q.table, q.actor, q.eventType, strings.Replace(q.actor, `"`, `c."`, 1), strings.Replace(q.eventType, `"`, `c."`, 1))
+LIMIT $5`, q.at(), q.table, q.actor, q.eventType, q.since("$1", "$2"), q.since("$1", ""))
 }
 
 func orNull(expr string) string {
