@@ -32,9 +32,9 @@ func enableEBSEncryption(t *testing.T, endpoint string, regions ...string) {
 // recordedDefaultKey answers GetEbsDefaultKmsKeyId as EC2 does, with the
 // key per region that keys holds.
 func recordedDefaultKey(keys map[string]string) intercept {
-	return func(action, region string, _ int) (int, string, bool) {
-		key, ok := keys[region]
-		if action != "GetEbsDefaultKmsKeyId" || !ok {
+	return func(call interceptedCall) (int, string, bool) {
+		key, ok := keys[call.Region]
+		if call.Action != "GetEbsDefaultKmsKeyId" || !ok {
 			return 0, "", false
 		}
 		return 200, fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
@@ -183,8 +183,8 @@ func TestEBSDefaultEncryptionCountsVolumes(t *testing.T) {
 
 func TestEBSDeniedRegionIsErrorForThatRegionOnly(t *testing.T) {
 	moto := testenv.RequireMoto(t)
-	proxy := newInterceptProxy(t, moto.Endpoint, func(action, region string, _ int) (int, string, bool) {
-		if region != "eu-north-1" || action == "" {
+	proxy := newInterceptProxy(t, moto.Endpoint, func(call interceptedCall) (int, string, bool) {
+		if call.Region != "eu-north-1" || call.Action == "" {
 			return 0, "", false
 		}
 		return 403, `<?xml version="1.0" encoding="UTF-8"?>

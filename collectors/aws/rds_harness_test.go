@@ -140,10 +140,22 @@ type interceptProxy struct {
 	calls map[string]int
 }
 
-// intercept returns the response to one request of a query-protocol
-// service, or ok false to forward it. action is the form's Action, region is
-// read from the request signature and n counts the requests so far.
-type intercept func(action, region string, n int) (status int, body string, ok bool)
+// interceptedCall is one request seen by an interceptProxy.
+type interceptedCall struct {
+	// Action is the form's Action (query protocols) or the operation of the
+	// X-Amz-Target header (JSON protocols).
+	Action string
+	// Region is read from the request signature.
+	Region string
+	// N counts the requests of this action and region so far, this one
+	// included.
+	N    int
+	Body string
+}
+
+// intercept returns the response to one request, or ok false to forward
+// it to moto.
+type intercept func(call interceptedCall) (status int, body string, ok bool)
 
 func newInterceptProxy(t *testing.T, target string, answer intercept) *interceptProxy {
 	t.Helper()
@@ -158,13 +170,20 @@ func newInterceptProxy(t *testing.T, target string, answer intercept) *intercept
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		form, _ := url.ParseQuery(string(body))
 		action := form.Get("Action")
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			_, action, _ = strings.Cut(target, ".")
+		}
 		region := testenv.SigV4Region(r.Header.Get("Authorization"))
 		p.mu.Lock()
 		p.calls[action+"@"+region]++
 		n := p.calls[action+"@"+region]
 		p.mu.Unlock()
-		if status, resp, ok := answer(action, region, n); ok {
-			w.Header().Set("Content-Type", "text/xml")
+		if status, resp, ok := answer(interceptedCall{Action: action, Region: region, N: n, Body: string(body)}); ok {
+			contentType := "text/xml"
+			if strings.HasPrefix(resp, "{") {
+				contentType = "application/x-amz-json-1.1"
+			}
+			w.Header().Set("Content-Type", contentType)
 			w.WriteHeader(status)
 			io.WriteString(w, resp)
 			return

@@ -59,8 +59,8 @@ const rdsNamespace = `xmlns="http://rds.amazonaws.com/doc/2014-10-31/"`
 // recordedAurora returns RDS's answers for an Aurora PostgreSQL instance in
 // cluster orders-prod, encrypted with an AWS-owned key (StorageEncrypted
 // true, no KmsKeyId), and the unencrypted cluster legacy-2023.
-func recordedAurora(action, _ string, _ int) (int, string, bool) {
-	switch action {
+func recordedAurora(call interceptedCall) (int, string, bool) {
+	switch call.Action {
 	case "DescribeDBInstances":
 		return 200, `<DescribeDBInstancesResponse ` + rdsNamespace + `><DescribeDBInstancesResult><DBInstances>
 <DBInstance>
@@ -201,8 +201,8 @@ func TestRDS_01_ClusterSnapshotsCollected(t *testing.T) {
 // ThrottlingException for the first times requests, and every request when
 // times is negative.
 func throttleDescribeDBInstances(times int) intercept {
-	return func(action, _ string, n int) (int, string, bool) {
-		if action != "DescribeDBInstances" || (times >= 0 && n > times) {
+	return func(call interceptedCall) (int, string, bool) {
+		if call.Action != "DescribeDBInstances" || (times >= 0 && call.N > times) {
 			return 0, "", false
 		}
 		return 400, `<ErrorResponse ` + rdsNamespace + `><Error><Type>Sender</Type><Code>ThrottlingException</Code><Message>Rate exceeded</Message></Error><RequestId>0b1c2d3e-0000-4000-8000-000000000003</RequestId></ErrorResponse>`, true
