@@ -20,6 +20,11 @@ func Factories() []collectors.Factory {
 		aws.S3Factory,
 		aws.IAMFactory,
 		aws.CloudTrailFactory,
+		aws.KMSFactory,
+		aws.EC2Factory,
+		aws.RDSFactory,
+		aws.BackupFactory,
+		files.RestoreTestsFactory,
 	}
 }
 
