@@ -93,6 +93,11 @@ func evalTrailMultiRegion(ec *EvalContext) []Finding {
 			out = append(out, f)
 			continue
 		}
+		if len(a.RegionsDescribed) == 0 {
+			// DescribeTrails failed in every region; those failures are
+			// the error findings, and "no trail" would be a false fail.
+			continue
+		}
 		acct := strings.TrimPrefix(it.Resource, "aws:")
 		var logging, stopped, unknown, single []string
 		for _, t := range byAccount[acct] {

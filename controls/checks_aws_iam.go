@@ -131,6 +131,12 @@ func iamDays(t, now time.Time) int {
 	return int(now.Sub(t) / (24 * time.Hour))
 }
 
+// iamOlderThan reports whether more than days whole days have passed since
+// t. It compares durations, so 7 days and 20 hours is more than 7 days.
+func iamOlderThan(t, now time.Time, days int) bool {
+	return now.Sub(t) > time.Duration(days)*24*time.Hour
+}
+
 func iamDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // iamRoot decodes a root item, or returns the error finding.
@@ -417,7 +423,7 @@ func evalIAMAccessKeyRotation(ec *EvalContext) []Finding {
 			}
 			age := iamDays(*k.LastRotated.Time, ec.Now)
 			text := fmt.Sprintf("key %d last rotated %s, %d days ago", k.Slot, iamDate(*k.LastRotated.Time), age)
-			if age > maxAge {
+			if iamOlderThan(*k.LastRotated.Time, ec.Now, maxAge) {
 				stale = append(stale, text)
 			} else {
 				fresh = append(fresh, text)
@@ -461,7 +467,7 @@ func evalIAMUnusedCredentials(ec *EvalContext) []Finding {
 			switch d.State {
 			case awscol.DateSet:
 				age := iamDays(*d.Time, ec.Now)
-				if age > maxUnused {
+				if iamOlderThan(*d.Time, ec.Now, maxUnused) {
 					failed = append(failed, fmt.Sprintf("console password last used %s, %d days ago (> %d days)", iamDate(*d.Time), age, maxUnused))
 				} else {
 					fine = append(fine, fmt.Sprintf("console password used %s", iamDate(*d.Time)))
@@ -477,9 +483,9 @@ func evalIAMUnusedCredentials(ec *EvalContext) []Finding {
 				}
 				age := iamDays(*set.Time, ec.Now)
 				switch {
-				case age > maxUnused:
+				case iamOlderThan(*set.Time, ec.Now, maxUnused):
 					failed = append(failed, fmt.Sprintf("console credential unused since creation (> %d days): set %s, %d days ago", maxUnused, iamDate(*set.Time), age))
-				case age > grace:
+				case iamOlderThan(*set.Time, ec.Now, grace):
 					failed = append(failed, fmt.Sprintf("console credential unused since creation: set %s, %d days ago (grace period %d days)", iamDate(*set.Time), age, grace))
 				default:
 					fine = append(fine, fmt.Sprintf("console password set %s, within the %d-day grace period", iamDate(*set.Time), grace))
@@ -499,7 +505,7 @@ func evalIAMUnusedCredentials(ec *EvalContext) []Finding {
 			switch d.State {
 			case awscol.DateSet:
 				age := iamDays(*d.Time, ec.Now)
-				if age > maxUnused {
+				if iamOlderThan(*d.Time, ec.Now, maxUnused) {
 					failed = append(failed, fmt.Sprintf("access key %d last used %s, %d days ago (> %d days)", k.Slot, iamDate(*d.Time), age, maxUnused))
 				} else {
 					fine = append(fine, fmt.Sprintf("access key %d used %s", k.Slot, iamDate(*d.Time)))
@@ -510,7 +516,7 @@ func evalIAMUnusedCredentials(ec *EvalContext) []Finding {
 					continue
 				}
 				age := iamDays(*k.LastRotated.Time, ec.Now)
-				if age > grace {
+				if iamOlderThan(*k.LastRotated.Time, ec.Now, grace) {
 					failed = append(failed, fmt.Sprintf("active key never used: key %d created %s, %d days ago", k.Slot, iamDate(*k.LastRotated.Time), age))
 				} else {
 					fine = append(fine, fmt.Sprintf("access key %d created %s, within the %d-day grace period", k.Slot, iamDate(*k.LastRotated.Time), grace))

@@ -37,12 +37,11 @@ func storageEnv(endpoint string, regions ...string) *collectors.Env {
 	cfg := config.Defaults()
 	cfg.Concurrency = 8
 	cfg.AWS = &config.AWS{
-		Endpoint:                endpoint,
-		HomeRegion:              "us-east-1",
-		MaxAttempts:             10,
-		MaxBackoff:              2 * time.Millisecond,
-		Regions:                 regions,
-		CredentialReportTimeout: 2 * time.Second,
+		Endpoint:    endpoint,
+		HomeRegion:  "us-east-1",
+		MaxAttempts: 10,
+		MaxBackoff:  2 * time.Millisecond,
+		Regions:     regions,
 	}
 	return collectors.NewEnv(cfg, nil)
 }

@@ -288,7 +288,9 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 		return nil
 	}
 
-	report := evidence.MustItem(KindIAMCredentialReport, c.ID(), acct.Scope(), IAMCredentialReport{})
+	// The report item starts without attributes, so a report that could not
+	// be read never shows as a report with 0 users.
+	report := evidence.MustItem(KindIAMCredentialReport, c.ID(), acct.Scope(), struct{}{})
 	rows, generated, provs, cerr := c.credentialReport(ctx, acct, client, report)
 	report.Provenance = append(report.Provenance, provs...)
 	if cerr != nil {

@@ -2,11 +2,16 @@ package aws_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	awsv2 "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	s3controltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	awscol "github.com/auditpack/auditpack/collectors/aws"
 	"github.com/auditpack/auditpack/controls"
@@ -203,5 +208,178 @@ func TestS3_07_VersioningNeverEnabledVersusSuspended(t *testing.T) {
 	wantStatus(t, prod, controls.StatusPass, "versioning enabled")
 	if _, ok := prod.Details["mfa_delete"]; !ok {
 		t.Errorf("acme-prod details %v lack the mfa_delete column", prod.Details)
+	}
+}
+
+// motoS3Control returns an S3 Control client that sends requests to the
+// emulator unchanged, as the collector does.
+func motoS3Control(endpoint string) *s3control.Client {
+	return s3control.NewFromConfig(sdkConfig(endpoint, "us-east-1"), func(o *s3control.Options) {
+		o.EndpointResolverV2 = staticResolver{endpoint}
+	})
+}
+
+type staticResolver struct{ url string }
+
+func (r staticResolver) ResolveEndpoint(context.Context, s3control.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	u, err := url.Parse(r.url)
+	if err != nil {
+		return smithyendpoints.Endpoint{}, err
+	}
+	return smithyendpoints.Endpoint{URI: *u}, nil
+}
+
+func TestS3MotoPublicAccessBlock(t *testing.T) {
+	moto := testenv.RequireMoto(t)
+	ep := moto.Endpoint
+	createBucket(t, ep, "acme-open", "us-east-1")
+	createBucket(t, ep, "acme-blocked", "us-east-1")
+	putBucketBlock(t, ep, "us-east-1", "acme-blocked", true, true, true, true)
+	createBucket(t, ep, "acme-half", "us-east-1")
+	putBucketBlock(t, ep, "us-east-1", "acme-half", true, false, true, false)
+
+	check := "aws.s3.public_access_block"
+	findings := evaluateChecks(t, collectWith(t, storageEnv(ep), awscol.S3Factory, check), nil, check)
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-open")), controls.StatusFail, "BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-blocked")), controls.StatusPass, "source bucket-level")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-half")), controls.StatusFail, "IgnorePublicAcls, RestrictPublicBuckets")
+
+	// Turning the account-level flags on covers every bucket, flag by flag.
+	_, err := motoS3Control(ep).PutPublicAccessBlock(context.Background(), &s3control.PutPublicAccessBlockInput{
+		AccountId: awsv2.String(motoAccountID),
+		PublicAccessBlockConfiguration: &s3controltypes.PublicAccessBlockConfiguration{
+			BlockPublicAcls: awsv2.Bool(true), IgnorePublicAcls: awsv2.Bool(true),
+			BlockPublicPolicy: awsv2.Bool(true), RestrictPublicBuckets: awsv2.Bool(true),
+		},
+	})
+	if err != nil {
+		t.Fatalf("put account public access block: %v", err)
+	}
+	findings = evaluateChecks(t, collectWith(t, storageEnv(ep), awscol.S3Factory, check), nil, check)
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-open")), controls.StatusPass, "source account-level")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-blocked")), controls.StatusPass, "source account-level and bucket-level")
+}
+
+func tlsPolicy(bucket string, resources ...string) string {
+	quoted := make([]string, len(resources))
+	for i, r := range resources {
+		quoted[i] = `"` + r + `"`
+	}
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*",` +
+		`"Resource":[` + strings.Join(quoted, ",") + `],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+}
+
+func putPolicy(t *testing.T, endpoint, bucket, policy string) {
+	t.Helper()
+	_, err := motoS3(endpoint, "us-east-1").PutBucketPolicy(context.Background(), &s3.PutBucketPolicyInput{Bucket: awsv2.String(bucket), Policy: awsv2.String(policy)})
+	if err != nil {
+		t.Fatalf("put policy on %s: %v", bucket, err)
+	}
+}
+
+func TestS3MotoTLSOnlyPolicy(t *testing.T) {
+	moto := testenv.RequireMoto(t)
+	ep := moto.Endpoint
+	createBucket(t, ep, "acme-tls", "us-east-1")
+	putPolicy(t, ep, "acme-tls", tlsPolicy("acme-tls", "arn:aws:s3:::acme-tls", "arn:aws:s3:::acme-tls/*"))
+	createBucket(t, ep, "acme-tls-wild", "us-east-1")
+	putPolicy(t, ep, "acme-tls-wild", tlsPolicy("acme-tls-wild", "arn:aws:s3:::acme-tls-wild*"))
+	createBucket(t, ep, "acme-objects-only", "us-east-1")
+	putPolicy(t, ep, "acme-objects-only", tlsPolicy("acme-objects-only", "arn:aws:s3:::acme-objects-only/*"))
+	createBucket(t, ep, "acme-allow-only", "us-east-1")
+	putPolicy(t, ep, "acme-allow-only", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-allow-only/*"}}`)
+	createBucket(t, ep, "acme-no-policy", "us-east-1")
+
+	check := "aws.s3.tls_only"
+	findings := evaluateChecks(t, collectWith(t, storageEnv(ep), awscol.S3Factory, check), nil, check)
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-tls")), controls.StatusPass, "aws:SecureTransport is false")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-tls-wild")), controls.StatusPass, "aws:SecureTransport is false")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-objects-only")), controls.StatusFail, "does not cover arn:aws:s3:::acme-objects-only")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-allow-only")), controls.StatusFail, "no Deny statement")
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-no-policy")), controls.StatusFail, "no bucket policy")
+}
+
+func TestS3MotoArchiveObjectLockAndRetention(t *testing.T) {
+	moto := testenv.RequireMoto(t)
+	ep := moto.Endpoint
+	ctx := context.Background()
+	client := motoS3(ep, "us-east-1")
+	for _, name := range []string{"acme-audit-archive", "acme-audit-short"} {
+		_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: awsv2.String(name), ObjectLockEnabledForBucket: awsv2.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := client.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{
+		Bucket: awsv2.String("acme-audit-archive"),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{
+			ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule:              &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeCompliance, Days: awsv2.Int32(2555)}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	putLifecycle := func(bucket string, days int32) {
+		_, err := client.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{
+			Bucket: awsv2.String(bucket),
+			LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{
+				ID: awsv2.String("expire"), Status: s3types.ExpirationStatusEnabled,
+				Filter:     &s3types.LifecycleRuleFilter{Prefix: awsv2.String("")},
+				Expiration: &s3types.LifecycleExpiration{Days: awsv2.Int32(days)},
+			}}},
+		})
+		if err != nil {
+			t.Fatalf("put lifecycle on %s: %v", bucket, err)
+		}
+	}
+	putLifecycle("acme-audit-archive", 2920)
+	putLifecycle("acme-audit-short", 365)
+	createBucket(t, ep, "acme-not-archive", "us-east-1")
+
+	env := storageEnv(ep)
+	env.Config.AWS.ArchiveBuckets = []string{"acme-audit-archive", "acme-audit-short", "acme-audit-missing"}
+	checks := []string{"aws.s3.object_lock", "aws.s3.lifecycle_retention"}
+	set := collectWith(t, env, awscol.S3Factory, checks...)
+	findings := evaluateChecks(t, set, nil, checks...)
+
+	lock, keep := "aws.s3.object_lock", "aws.s3.lifecycle_retention"
+	wantStatus(t, findingOf(t, findings, lock, bucketARN("acme-audit-archive")), controls.StatusPass, "COMPLIANCE mode")
+	wantStatus(t, findingOf(t, findings, lock, bucketARN("acme-audit-short")), controls.StatusFail, "no default retention mode")
+	wantStatus(t, findingOf(t, findings, keep, bucketARN("acme-audit-archive")), controls.StatusPass, "no enabled lifecycle rule deletes objects before 2555 days")
+	wantStatus(t, findingOf(t, findings, keep, bucketARN("acme-audit-short")), controls.StatusFail, "after 365 days")
+	for _, c := range checks {
+		wantStatus(t, findingOf(t, findings, c, bucketARN("acme-audit-missing")), controls.StatusError, "NoSuchBucket")
+		for _, f := range findingsOf(findings, c) {
+			if f.Resource == bucketARN("acme-not-archive") {
+				t.Errorf("%s judged a bucket that is not an archive: %s", c, f.Message)
+			}
+		}
+	}
+	// Only archive buckets get the archive calls.
+	for _, p := range itemOf(t, set, awscol.KindS3Bucket, bucketARN("acme-not-archive")).Provenance {
+		if p.Operation == "s3:GetObjectLockConfiguration" || p.Operation == "s3:GetBucketLifecycleConfiguration" {
+			t.Errorf("%s called for a bucket that is not an archive", p.Operation)
+		}
+	}
+}
+
+func TestS3OnlySelectedChecksCallAPIs(t *testing.T) {
+	moto := testenv.RequireMoto(t)
+	createBucket(t, moto.Endpoint, "acme-one", "us-east-1")
+	env := storageEnv(moto.Endpoint)
+	var ops []string
+	s := awscol.SessionFrom(env)
+	s.OnCall = func(service, op, region string) { ops = append(ops, service+":"+op) }
+	collectWith(t, env, awscol.S3Factory, "aws.s3.versioning")
+	for _, op := range ops {
+		switch op {
+		case "STS:GetCallerIdentity", "S3:ListBuckets", "S3:GetBucketLocation", "S3:GetBucketVersioning":
+		default:
+			t.Errorf("call %s made although only aws.s3.versioning is selected", op)
+		}
+	}
+	if len(ops) == 0 {
+		t.Fatal("no call recorded")
 	}
 }

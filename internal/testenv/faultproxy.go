@@ -20,8 +20,11 @@ type Protocol string
 
 // AWS wire protocols, as the fault proxy tells them apart.
 const (
-	// ProtocolRESTXML is S3 and S3 Control: REST paths, XML errors.
+	// ProtocolRESTXML is S3: REST paths, XML errors in an Error element.
 	ProtocolRESTXML Protocol = "rest-xml"
+	// ProtocolS3Control is S3 Control: REST paths, XML errors wrapped in
+	// an ErrorResponse element.
+	ProtocolS3Control Protocol = "s3control"
 	// ProtocolQuery is IAM, STS, RDS and the other form-encoded services.
 	ProtocolQuery Protocol = "query"
 	// ProtocolEC2 is EC2's variant of the query protocol.
@@ -60,7 +63,7 @@ func DescribeRequest(r *http.Request) RequestInfo {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/v20180820/"):
 		info.Service = "s3control"
-		info.Protocol = ProtocolRESTXML
+		info.Protocol = ProtocolS3Control
 		info.Operation = s3ControlOperation(r)
 	case r.Header.Get("X-Amz-Target") != "":
 		info.Protocol = ProtocolJSON
@@ -303,7 +306,7 @@ type AWSError struct {
 }
 
 func throttleAnswer(p Protocol) AWSError {
-	if p == ProtocolRESTXML {
+	if p == ProtocolRESTXML || p == ProtocolS3Control {
 		return AWSError{Status: http.StatusServiceUnavailable, Code: "SlowDown", Message: "Please reduce your request rate."}
 	}
 	return AWSError{Status: http.StatusBadRequest, Code: "ThrottlingException", Message: "Rate exceeded"}
@@ -335,6 +338,10 @@ func WriteAWSError(w http.ResponseWriter, p Protocol, e AWSError) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(e.Status)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`, xmlEscape(e.Code), xmlEscape(e.Message), requestID)
+	case ProtocolS3Control:
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(e.Status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, xmlEscape(e.Code), xmlEscape(e.Message), requestID)
 	case ProtocolQuery:
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(e.Status)
