@@ -157,6 +157,7 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 		a.historyCommand(),
 		a.diffCommand(),
 		a.versionCommand(),
+		a.permissionsCommand(),
 	)
 	return root
 }
