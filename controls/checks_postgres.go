@@ -750,6 +750,8 @@ func evalAuditGaps(ec *EvalContext) []Finding {
 		}
 		var f Finding
 		switch {
+		case len(long) == 0 && len(a.Gaps.Longest) > 0 && a.Gaps.Longest[0].Hours < 1:
+			f = ec.Finding(it, StatusPass, "no gap of an hour or more between events in %s (limit %.0f h)", window, maxHours)
 		case len(long) == 0 && len(a.Gaps.Longest) > 0:
 			f = ec.Finding(it, StatusPass, "longest gap between events in %s is %.1f h (limit %.0f h)", window, a.Gaps.Longest[0].Hours, maxHours)
 		case len(long) == 0:

@@ -212,7 +212,8 @@ type Column struct {
 type Extent struct {
 	Oldest *time.Time `json:"oldest"`
 	Newest *time.Time `json:"newest"`
-	// InWindow counts the events inside the window.
+	// InWindow counts the events inside the window; it is filled by the
+	// same pass as the daily counts.
 	InWindow int64 `json:"in_window"`
 }
 
@@ -225,7 +226,8 @@ type DailyCount struct {
 }
 
 // GapStats are the longest stretches without events inside the window,
-// counting the window's edges as events.
+// counting the window's edges as events. The list is exact for gaps of an
+// hour or more; a shorter gap that lies inside one clock hour is not listed.
 type GapStats struct {
 	Longest []Gap `json:"longest"`
 	// Limit is how many gaps the query returned at most.

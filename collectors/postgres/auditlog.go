@@ -237,13 +237,11 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 			item.AddError(group, collectError(op, err, c.t.password))
 		}
 	}
-	window := map[string]any{"$1": q.windowStart, "$2": q.windowEnd}
 	if can(CheckRetention) || can(CheckGaps) {
-		sql := extentSQL(q)
-		run(GroupExtent, "auditlog_extent", sql, window, []any{q.windowStart, q.windowEnd}, func(r pgx.Rows) error {
+		run(GroupExtent, "auditlog_extent", extentSQL(q), nil, nil, func(r pgx.Rows) error {
 			for r.Next() {
 				var e Extent
-				if err := r.Scan(&e.Oldest, &e.Newest, &e.InWindow); err != nil {
+				if err := r.Scan(&e.Oldest, &e.Newest); err != nil {
 					return err
 				}
 				e.Oldest, e.Newest = utcPtr(e.Oldest), utcPtr(e.Newest)
@@ -251,36 +249,10 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 			}
 			return nil
 		})
-		if q.eventType != "" {
-			run(GroupDaily, "auditlog_daily_counts", dailySQL(q), window, []any{q.windowStart, q.windowEnd}, func(r pgx.Rows) error {
-				for r.Next() {
-					var d DailyCount
-					if err := r.Scan(&d.Day, &d.EventType, &d.Outcome, &d.Count); err != nil {
-						return err
-					}
-					attrs.Daily = append(attrs.Daily, d)
-				}
-				return nil
-			})
+		c.collectActivity(q, &attrs, run)
+		if e, ok := item.Errors[GroupGaps]; ok {
+			item.AddError(GroupDaily, e)
 		}
-	}
-	if can(CheckGaps) {
-		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": gapLimit}
-		run(GroupGaps, "auditlog_gaps", gapsSQL(q), params, []any{q.windowStart, q.windowEnd, gapLimit}, func(r pgx.Rows) error {
-			g := GapStats{Limit: gapLimit, Longest: []Gap{}}
-			for r.Next() {
-				var gap Gap
-				var seconds float64
-				if err := r.Scan(&gap.Start, &gap.End, &seconds); err != nil {
-					return err
-				}
-				gap.Start, gap.End = gap.Start.UTC(), gap.End.UTC()
-				gap.Hours = seconds / 3600
-				g.Longest = append(g.Longest, gap)
-			}
-			attrs.Gaps = &g
-			return nil
-		})
 	}
 	if can(CheckLockout) {
 		c.collectLockout(q, &attrs, run)
@@ -336,6 +308,47 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 }
 
 type runFunc func(group, op, sql string, params map[string]any, args []any, scan func(pgx.Rows) error)
+
+// collectActivity reads daily counts, the number of events in the window
+// and the longest gaps in one grouped pass over the window.
+func (c *AuditLogCollector) collectActivity(q auditQuery, attrs *AuditLogAttrs, run runFunc) {
+	params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": gapLimit}
+	run(GroupGaps, "auditlog_activity", activitySQL(q), params, []any{q.windowStart, q.windowEnd, gapLimit}, func(r pgx.Rows) error {
+		g := GapStats{Limit: gapLimit, Longest: []Gap{}}
+		daily := []DailyCount{}
+		var total int64
+		for r.Next() {
+			var kind string
+			var day, eventType, outcome *string
+			var n *int64
+			var start, end *time.Time
+			if err := r.Scan(&kind, &day, &eventType, &outcome, &n, &start, &end); err != nil {
+				return err
+			}
+			switch {
+			case kind == "day" && day != nil && n != nil:
+				daily = append(daily, DailyCount{Day: *day, EventType: deref(eventType), Outcome: deref(outcome), Count: *n})
+				total += *n
+			case kind == "gap" && start != nil && end != nil:
+				gap := Gap{Start: start.UTC(), End: end.UTC()}
+				gap.Hours = gap.End.Sub(gap.Start).Hours()
+				g.Longest = append(g.Longest, gap)
+			}
+		}
+		sort.SliceStable(g.Longest, func(i, j int) bool {
+			if g.Longest[i].Hours != g.Longest[j].Hours {
+				return g.Longest[i].Hours > g.Longest[j].Hours
+			}
+			return g.Longest[i].Start.Before(g.Longest[j].Start)
+		})
+		attrs.Daily = daily
+		attrs.Gaps = &g
+		if attrs.Extent != nil {
+			attrs.Extent.InWindow = total
+		}
+		return nil
+	})
+}
 
 func (c *AuditLogCollector) collectLockout(q auditQuery, attrs *AuditLogAttrs, run runFunc) {
 	p := c.lockout
@@ -455,55 +468,72 @@ func utcPtr(t *time.Time) *time.Time {
 // expression, so an index on the time column serves it, and compares times
 // as instants: no result depends on the session's TimeZone.
 
+// extentSQL reads the oldest and newest event of the whole table, which an
+// index on the time column answers without a scan.
 func extentSQL(q auditQuery) string {
-	return fmt.Sprintf(`SELECT %s, %s, count(*) FILTER (WHERE %s)
-FROM %s`, q.agg("min"), q.agg("max"), q.since("$1", "$2"), q.table)
+	return fmt.Sprintf(`SELECT %s, %s FROM %s`, q.agg("min"), q.agg("max"), q.table)
 }
 
-func dailySQL(q auditQuery) string {
-	return fmt.Sprintf(`SELECT to_char(%[1]s AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-       coalesce(%[3]s, '') AS event_type, coalesce(%[4]s, '') AS outcome, count(*)
-FROM %[2]s
-WHERE %[5]s
-GROUP BY 1, 2, 3
-ORDER BY 1, 2, 3`, q.at(), q.table, q.eventType, q.outcome, q.since("$1", "$2"))
-}
-
-// gapsSQL finds the longest stretches between consecutive events, adding
-// the window's start and end as events so that a log that starts late or
-// stops early shows a gap at the edge.
-func gapsSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH events AS (
-  SELECT %[1]s AS at FROM %[2]s WHERE %[3]s
-  UNION ALL SELECT $1::timestamptz
-  UNION ALL SELECT $2::timestamptz
+// activitySQL makes one grouped pass over the window: events per UTC hour,
+// type and outcome with the first and last event of each hour. Daily
+// counts are sums of the hours. A gap between consecutive events in
+// different hours runs from one hour's last event to the next non-empty
+// hour's first event, so every gap of an hour or more is found exactly; a
+// shorter gap inside one clock hour is not listed. The stretches from the
+// window's start to the first event and from the last event to the
+// window's end count as gaps, so a log that starts late or stops early
+// shows one at the edge. Rows of kind "day" carry counts, rows of kind
+// "gap" the $3 longest gaps.
+func activitySQL(q auditQuery) string {
+	return fmt.Sprintf(`WITH hourly AS MATERIALIZED (
+  SELECT date_trunc('hour', %[1]s AT TIME ZONE 'UTC') AS hour,
+         coalesce(%[3]s, '') AS event_type, coalesce(%[4]s, '') AS outcome,
+         count(*) AS n, min(%[1]s) AS first, max(%[1]s) AS last
+  FROM %[2]s
+  WHERE %[5]s
+  GROUP BY 1, 2, 3
+), hours AS (
+  SELECT hour, min(first) AS first, max(last) AS last FROM hourly GROUP BY hour
 ), steps AS (
-  SELECT lag(at) OVER (ORDER BY at) AS gap_start, at AS gap_end FROM events
+  SELECT lag(last) OVER (ORDER BY hour) AS gap_start, first AS gap_end FROM hours
+), candidates AS (
+  SELECT gap_start, gap_end FROM steps WHERE gap_start IS NOT NULL
+  UNION ALL SELECT $1::timestamptz, coalesce((SELECT min(first) FROM hours), $2::timestamptz)
+  UNION ALL SELECT max(last), $2::timestamptz FROM hours HAVING max(last) IS NOT NULL
+), gaps AS (
+  SELECT gap_start, gap_end FROM candidates
+  WHERE gap_end > gap_start
+  ORDER BY gap_end - gap_start DESC, gap_start
+  LIMIT $3
 )
-SELECT gap_start, gap_end, extract(epoch FROM gap_end - gap_start)::float8
-FROM steps
-WHERE gap_start IS NOT NULL AND gap_end > gap_start
-ORDER BY gap_end - gap_start DESC, gap_start
-LIMIT $3`, q.at(), q.table, q.since("$1", "$2"))
+SELECT 'day' AS kind, to_char(date_trunc('day', hour), 'YYYY-MM-DD') AS day, event_type, outcome,
+       sum(n)::int8 AS n, NULL::timestamptz AS gap_start, NULL::timestamptz AS gap_end
+FROM hourly
+GROUP BY 2, 3, 4
+UNION ALL
+SELECT 'gap', NULL, NULL, NULL, NULL, gap_start, gap_end FROM gaps
+ORDER BY 1, 2, 3, 4, 6`, q.at(), q.table, orNull(q.eventType), q.outcome, q.since("$1", "$2"))
 }
 
 // lockoutSQL counts each actor's failed logins in a sliding window. A burst
 // starts at the failure that brings the count to $6. Its lockout is the
 // same actor's first lockout event from that failure to $5 after it. Failed
-// logins and lockouts are each read in one scan. The last row carries the
-// counts even when there is no burst.
+// logins and lockouts are read in one scan. The last row carries the counts
+// even when there is no burst.
 func lockoutSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH failures AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at
+	return fmt.Sprintf(`WITH events AS MATERIALIZED (
+  SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type, %[5]s AS outcome
   FROM %[2]s
-  WHERE %[6]s
-    AND (cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[]))
-    AND %[5]s = ANY($4::text[])
-    AND %[3]s IS NOT NULL
-), lockouts AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at
-  FROM %[2]s
-  WHERE %[7]s AND %[4]s = ANY($7::text[])
+  WHERE %[6]s AND %[3]s IS NOT NULL
+    AND (((cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[])) AND %[5]s = ANY($4::text[]))
+         OR %[4]s = ANY($7::text[]))
+), failures AS (
+  SELECT actor, at FROM events
+  WHERE at < $2::timestamptz
+    AND (cardinality($3::text[]) = 0 OR event_type = ANY($3::text[]))
+    AND outcome = ANY($4::text[])
+), lockouts AS (
+  SELECT actor, at FROM events WHERE event_type = ANY($7::text[])
 ), counted AS (
   SELECT actor, at, count(*) OVER (PARTITION BY actor ORDER BY at RANGE BETWEEN $5::interval PRECEDING AND CURRENT ROW) AS n
   FROM failures
@@ -522,7 +552,7 @@ FROM (SELECT * FROM listed ORDER BY locked_at IS NOT NULL, at, actor LIMIT $8) l
 UNION ALL
 SELECT NULL, NULL, NULL, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)`,
 		q.at(), q.table, q.actor, q.eventType, q.outcome,
-		q.since("$1", "$2"), q.since("$1", "$2::timestamptz + $5::interval"))
+		q.since("$1", "$2::timestamptz + $5::interval"))
 }
 
 func privilegedSQL(q auditQuery) string {
@@ -534,24 +564,24 @@ LIMIT $4`, q.at(), q.table, q.eventType, orNull(q.actor), q.outcome, q.sourceIP,
 }
 
 // gdprSQL pairs each request in the window with the same actor's first
-// completion event at or after it. Requests and completions are each read
-// in one scan.
+// completion event at or after it. Requests and completions are read in
+// one scan.
 func gdprSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH requests AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at
+	return fmt.Sprintf(`WITH events AS MATERIALIZED (
+  SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type
   FROM %[2]s
-  WHERE %[5]s AND %[4]s = ANY($3::text[]) AND %[3]s IS NOT NULL
-), completions AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at
-  FROM %[2]s
-  WHERE %[6]s AND %[4]s = ANY($4::text[]) AND %[3]s IS NOT NULL
+  WHERE %[5]s AND (%[4]s = ANY($3::text[]) OR %[4]s = ANY($4::text[])) AND %[3]s IS NOT NULL
+), requests AS (
+  SELECT actor, at FROM events WHERE event_type = ANY($3::text[]) AND at < $2::timestamptz
+), completions AS (
+  SELECT actor, at FROM events WHERE event_type = ANY($4::text[])
 )
 SELECT r.actor, r.at,
        (SELECT min(c.at) FROM completions c WHERE c.actor = r.actor AND c.at >= r.at),
        count(*) OVER ()
 FROM requests r
 ORDER BY r.at, r.actor
-LIMIT $5`, q.at(), q.table, q.actor, q.eventType, q.since("$1", "$2"), q.since("$1", ""))
+LIMIT $5`, q.at(), q.table, q.actor, q.eventType, q.since("$1", ""))
 }
 
 func orNull(expr string) string {
