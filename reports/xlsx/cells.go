@@ -99,8 +99,9 @@ func slug(s string) string {
 	return out
 }
 
-// invalidSheetChars are the characters Excel rejects in sheet names.
-const invalidSheetChars = `:\/?*[]`
+// invalidSheetChars are the characters Excel rejects in sheet names, and the
+// apostrophe, which excelize does not escape in the references it writes.
+const invalidSheetChars = `:\/?*[]'`
 
 // MaxSheetUnits is Excel's limit on a sheet name, in UTF-16 code units.
 const MaxSheetUnits = 31
@@ -111,10 +112,10 @@ type sheetNames struct{ used map[string]bool }
 func newSheetNames() *sheetNames { return &sheetNames{used: map[string]bool{}} }
 
 // name turns want into a valid sheet name that is unique in the workbook
-// (compared case-insensitively, as Excel does): the characters : \ / ? * [ ]
-// and control characters become '_', leading and trailing apostrophes go,
-// "History" (reserved by Excel) gets a suffix, and the name is cut to 31
-// UTF-16 units on a rune boundary.
+// (compared case-insensitively, as Excel does): the characters : \ / ? * [ ],
+// apostrophes and control characters become '_', "History" (reserved by
+// Excel) gets a suffix, and the name is cut to 31 UTF-16 units on a rune
+// boundary.
 func (n *sheetNames) name(want string) string {
 	var b strings.Builder
 	for _, r := range want {
@@ -124,19 +125,18 @@ func (n *sheetNames) name(want string) string {
 		}
 		b.WriteRune(r)
 	}
-	name := strings.Trim(b.String(), "'")
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(b.String())
 	if name == "" {
 		name = "Sheet"
 	}
 	if strings.EqualFold(name, "History") {
 		name += " data"
 	}
-	name = strings.TrimRight(cutUTF16(name, MaxSheetUnits), "'")
+	name = cutUTF16(name, MaxSheetUnits)
 	candidate := name
 	for i := 2; n.used[strings.ToLower(candidate)]; i++ {
 		suffix := fmt.Sprintf(" (%d)", i)
-		candidate = strings.TrimRight(cutUTF16(name, MaxSheetUnits-len(suffix)), "'") + suffix
+		candidate = cutUTF16(name, MaxSheetUnits-len(suffix)) + suffix
 	}
 	n.used[strings.ToLower(candidate)] = true
 	return candidate

@@ -29,6 +29,18 @@ type attrColumn struct {
 	// isTime is set when a value of the column is an RFC 3339 time; those
 	// values are shown in UTC and the header says so.
 	isTime bool
+	// width is the column width in characters, before the header is counted.
+	width float64
+}
+
+// parseTime reads an RFC 3339 time. The shape test first keeps ordinary
+// strings from paying for a failed parse.
+func parseTime(s string) (time.Time, bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 func (b *book) evidenceSheets() error {
@@ -55,9 +67,15 @@ func (b *book) evidenceSheets() error {
 			headers = append(headers, h)
 		}
 		headers = append(headers, "Collection errors", "Evidence file")
+		widths := []float64{maxWidth}
+		for _, c := range cols {
+			widths = append(widths, c.width)
+		}
+		widths = append(widths, 40, maxWidth)
 		err := b.writeTable(table{
 			Sheet: b.names.name(kind), Headers: headers, Rows: len(items), Folder: kind, KeyColumn: 0,
-			Row: func(i int) []cell { return evidenceRow(items[i], cols) },
+			Row:         func(i int) []cell { return evidenceRow(items[i], cols) },
+			ColumnWidth: widths,
 		})
 		if err != nil {
 			return err
@@ -109,9 +127,21 @@ func scanColumns(items []*evidence.Item) []attrColumn {
 	var cols []attrColumn
 	for _, it := range items {
 		attrs := attributes(it)
-		keys := orderedKeys(it.Attributes)
-		if _, ok := attrs[valueKey]; ok && len(attrs) == 1 {
-			keys = []string{valueKey}
+		keys := make([]string, 0, len(attrs))
+		known := true
+		for k := range attrs {
+			keys = append(keys, k)
+			if _, ok := index[k]; !ok {
+				known = false
+			}
+		}
+		if !known {
+			// Only an item that brings a new key needs the slower decoding
+			// that keeps the document order of its keys.
+			keys = orderedKeys(it.Attributes)
+			if _, ok := attrs[valueKey]; ok && len(attrs) == 1 {
+				keys = []string{valueKey}
+			}
 		}
 		for _, k := range keys {
 			i, ok := index[k]
@@ -120,12 +150,15 @@ func scanColumns(items []*evidence.Item) []attrColumn {
 				index[k] = i
 				cols = append(cols, attrColumn{key: k})
 			}
+			raw := attrs[k]
 			if !cols[i].isTime {
-				if s, ok := jsonString(attrs[k]); ok {
-					_, err := time.Parse(time.RFC3339Nano, s)
-					cols[i].isTime = err == nil
+				if s, ok := jsonString(raw); ok {
+					_, cols[i].isTime = parseTime(s)
 				}
 			}
+			// The raw JSON length is close enough to the shown text to size
+			// the column, and saves decoding every value twice.
+			cols[i].width = max(cols[i].width, min(float64(len(raw)), maxWidth))
 		}
 	}
 	return cols
@@ -194,7 +227,7 @@ func valueCell(raw json.RawMessage, isTime, root bool) cell {
 	case '"':
 		s, _ := jsonString(raw)
 		if isTime {
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			if t, ok := parseTime(s); ok {
 				return text(t.UTC().Format(time.RFC3339Nano))
 			}
 		}

@@ -44,6 +44,8 @@ type book struct {
 	names  *sheetNames
 	att    *attacher
 	styles styles
+	// sheets are the table sheets, written while the workbook is saved.
+	sheets map[string]*sheetWriter
 }
 
 // Write renders the workbook.
@@ -57,9 +59,8 @@ func (w *Writer) Write(in *reports.Input, out io.Writer) error {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newSortedZip(w) })
-
-	b := &book{f: f, in: in, model: model, names: newSheetNames(), att: newAttacher(in.Attach)}
+	b := &book{f: f, in: in, model: model, names: newSheetNames(), att: newAttacher(in.Attach), sheets: map[string]*sheetWriter{}}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newSortedZip(w, b.sheets) })
 	if b.styles, err = newStyles(f); err != nil {
 		return err
 	}
@@ -78,7 +79,9 @@ func (w *Writer) Write(in *reports.Input, out io.Writer) error {
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
+	// The summary stays the active sheet, as the first one created. Calling
+	// SetActiveSheet here would parse every stream-written sheet back into
+	// memory.
 	if _, err := f.WriteTo(out); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
@@ -116,8 +119,8 @@ func number(n float64) cell { return cell{Number: &n} }
 
 func styled(s string, style int) cell { return cell{Text: s, Style: style} }
 
-// table describes a sheet written with the stream writer: a header row,
-// frozen, filterable and styled, then Rows rows produced by Row. Row is called
+// table describes a sheet of rows: a header row, frozen, filterable and
+// styled, then Rows rows produced by Row. Without ColumnWidth, Row is called
 // twice per row, once to fit the column widths and once to write, so it must
 // be deterministic and must not attach anything.
 type table struct {
@@ -131,102 +134,62 @@ type table struct {
 	KeyColumn int
 	// Widths caps the width of single columns below maxWidth.
 	Widths map[int]float64
+	// ColumnWidth, when set, gives the content width of every column, and
+	// Row is then called only once per row.
+	ColumnWidth []float64
 }
 
-// writeTable adds the table's sheet and writes it with the stream writer, so
-// large sheets never sit in memory as cell objects.
+// writeTable adds the table's sheet. Its rows are written when the workbook
+// is saved, straight into the zip entry, so large sheets never sit in memory.
 func (b *book) writeTable(t table) error {
 	if _, err := b.f.NewSheet(t.Sheet); err != nil {
 		return fmt.Errorf("add sheet %s: %w", t.Sheet, err)
 	}
+	last, err := excelize.CoordinatesToCellName(len(t.Headers), max(t.Rows+1, 2))
+	if err != nil {
+		return err
+	}
+	// The filter itself is written with the sheet; this call adds the
+	// workbook's hidden name for it, as Excel does.
+	if err := b.f.AutoFilter(t.Sheet, "A1:"+last, nil); err != nil {
+		return fmt.Errorf("add filter to sheet %s: %w", t.Sheet, err)
+	}
+
 	widths := make([]float64, len(t.Headers))
 	for i, h := range t.Headers {
 		widths[i] = textWidth(h) + 3 // room for the filter button
 	}
-	for r := 0; r < t.Rows; r++ {
-		for i, c := range t.Row(r) {
-			if i < len(widths) {
-				if w := cellWidth(c); w > widths[i] {
-					widths[i] = w
-				}
-			}
+	for i, w := range t.ColumnWidth {
+		if i < len(widths) {
+			widths[i] = max(widths[i], w)
 		}
 	}
-
-	sw, err := b.f.NewStreamWriter(t.Sheet)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
+	for r := 0; t.ColumnWidth == nil && r < t.Rows; r++ {
+		for i, c := range t.Row(r) {
+			if i < len(widths) {
+				widths[i] = max(widths[i], cellWidth(c))
+			}
+		}
 	}
 	for i, w := range widths {
 		limit := float64(maxWidth)
 		if l, ok := t.Widths[i]; ok {
 			limit = l
 		}
-		w = min(max(w+1, minWidth), limit)
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
-		}
-	}
-	header := make([]any, len(t.Headers))
-	for i, h := range t.Headers {
-		header[i] = excelize.Cell{StyleID: b.styles.header, Value: h}
-	}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 20}); err != nil {
-		return err
+		widths[i] = min(max(w+1, minWidth), limit)
 	}
 
-	row := make([]any, len(t.Headers))
-	for r := 0; r < t.Rows; r++ {
-		cells := t.Row(r)
-		key := ""
-		if t.KeyColumn < len(cells) {
-			key = cells[t.KeyColumn].Text
-		}
-		for i := range row {
-			row[i] = nil
-			if i >= len(cells) {
-				continue
+	text := b.styles.text
+	b.sheets[t.Sheet] = &sheetWriter{
+		t: t, header: b.styles.header, widths: widths, fit: b.att.fit,
+		styles: func(c cell) int {
+			if c.Style == 0 {
+				return text
 			}
-			c := cells[i]
-			style := c.Style
-			if style == 0 {
-				style = b.styles.text
-			}
-			if c.Number != nil {
-				row[i] = excelize.Cell{StyleID: style, Value: *c.Number}
-				continue
-			}
-			if c.Text == "" {
-				row[i] = excelize.Cell{StyleID: style}
-				continue
-			}
-			// The stream writer writes a string as an inline string cell. It
-			// writes a formula only from Cell.Formula, which is never set
-			// here, so "=…", "+…", "-…" and "@…" stay text.
-			v := b.att.fit(c.Text, t.Folder, key, t.Headers[i])
-			row[i] = excelize.Cell{StyleID: style, Value: v}
-		}
-		ref, err := excelize.CoordinatesToCellName(1, r+2)
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow(ref, row); err != nil {
-			return err
-		}
+			return c.Style
+		},
 	}
-
-	last, err := excelize.CoordinatesToCellName(len(t.Headers), max(t.Rows+1, 2))
-	if err != nil {
-		return err
-	}
-	show := false
-	if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, StyleName: "", ShowRowStripes: &show}); err != nil {
-		return fmt.Errorf("add filter to sheet %s: %w", t.Sheet, err)
-	}
-	return sw.Flush()
+	return nil
 }
 
 // textWidth estimates the width of text in character units from its longest

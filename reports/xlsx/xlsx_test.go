@@ -273,8 +273,20 @@ func TestWorkbookFormulaLikeValuesStayText(t *testing.T) {
 }
 
 func TestWorkbookFrozenHeaderAndFilter(t *testing.T) {
-	f := open(t, render(t, fixture.Small()))
-	for _, sheet := range f.GetSheetList()[1:] {
+	data := render(t, fixture.Small())
+	f := open(t, data)
+	filters := map[int]bool{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm._FilterDatabase" {
+			idx, err := f.GetSheetIndex(dn.Scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			filters[idx] = true
+		}
+	}
+	parts := sheetXML(t, data)
+	for i, sheet := range f.GetSheetList()[1:] {
 		panes, err := f.GetPanes(sheet)
 		if err != nil {
 			t.Fatal(err)
@@ -282,12 +294,17 @@ func TestWorkbookFrozenHeaderAndFilter(t *testing.T) {
 		if !panes.Freeze || panes.YSplit != 1 {
 			t.Errorf("%s: header row is not frozen: %+v", sheet, panes)
 		}
-		tables, err := f.GetTables(sheet)
+		if !filters[i+1] {
+			t.Errorf("%s: no filter name in the workbook", sheet)
+		}
+		rows, err := f.GetRows(sheet)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tables) != 1 || !strings.HasPrefix(tables[0].Range, "A1:") {
-			t.Errorf("%s: no filterable table over the sheet: %+v", sheet, tables)
+		last, _ := excelize.CoordinatesToCellName(len(rows[0]), max(len(rows), 2))
+		part := parts[fmt.Sprintf("xl/worksheets/sheet%d.xml", i+2)]
+		if !strings.Contains(part, `<autoFilter ref="A1:`+last+`"/>`) {
+			t.Errorf("%s: no autoFilter over A1:%s", sheet, last)
 		}
 	}
 }
@@ -453,7 +470,8 @@ func TestSheetNamesValidAndUnique(t *testing.T) {
 		{"summary", "summary (2)"},
 		{"History", "History data"},
 		{"a:b\\c/d?e*f[g]h", "a_b_c_d_e_f_g_h"},
-		{"'quoted'", "quoted"},
+		{"'quoted'", "_quoted_"},
+		{"Zoë's sheet", "Zoë_s sheet"},
 		{"", "Sheet"},
 		{"aws.organizations.delegated_administrator", "aws.organizations.delegated_adm"},
 		{"aws.organizations.delegated_administrator2", "aws.organizations.delegated (2)"},
@@ -466,6 +484,25 @@ func TestSheetNamesValidAndUnique(t *testing.T) {
 		}
 		if utf16Len(got) > MaxSheetUnits || strings.ContainsAny(got, invalidSheetChars) {
 			t.Errorf("name(%q) = %q is not a valid sheet name", c.in, got)
+		}
+	}
+}
+
+func TestWorkbookEscapesControlAndEscapeLikeText(t *testing.T) {
+	in := fixture.Small()
+	values := []string{"line1\nline2\ttab", "bell\a and nul\x00", "_x0041_ stays literal", "<tag> & \"quotes\""}
+	in.Evidence.Items = append(in.Evidence.Items, mustItem("synthetic.text", "synthetic:escapes", map[string]any{
+		"a": values[0], "b": values[1], "c": values[2], "d": values[3],
+	}))
+	in.Evidence.Sort()
+	f := open(t, render(t, in))
+	rows := sheetRows(t, f, "synthetic.text")
+	if len(rows) != 1 {
+		t.Fatalf("rows = %d, want 1", len(rows))
+	}
+	for i, key := range []string{"a", "b", "c", "d"} {
+		if rows[0][key] != values[i] {
+			t.Errorf("%s = %q, want %q exactly", key, rows[0][key], values[i])
 		}
 	}
 }

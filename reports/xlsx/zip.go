@@ -4,11 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/xml"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"path"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // sortedZip is an excelize.ZipWriter that writes the entries sorted by name.
@@ -18,6 +22,9 @@ import (
 type sortedZip struct {
 	out     io.Writer
 	entries []*zipEntry
+	// sheets are worksheets, by sheet name, whose XML is generated while
+	// the zip is written instead of taken from excelize.
+	sheets map[string]*sheetWriter
 }
 
 type zipEntry struct {
@@ -40,7 +47,9 @@ func (e *zipEntry) Write(p []byte) (int, error) {
 	return e.fw.Write(p)
 }
 
-func newSortedZip(w io.Writer) *sortedZip { return &sortedZip{out: w} }
+func newSortedZip(w io.Writer, sheets map[string]*sheetWriter) *sortedZip {
+	return &sortedZip{out: w, sheets: sheets}
+}
 
 // Create starts an entry.
 func (z *sortedZip) Create(name string) (io.Writer, error) {
@@ -50,7 +59,8 @@ func (z *sortedZip) Create(name string) (io.Writer, error) {
 		return nil, err
 	}
 	e.fw = fw
-	if name == contentTypesPart {
+	switch name {
+	case contentTypesPart, workbookPart, workbookRelsPart:
 		e.plain = &bytes.Buffer{}
 	}
 	z.entries = append(z.entries, e)
@@ -77,13 +87,31 @@ func (z *sortedZip) AddFS(fsys fs.FS) error {
 }
 
 // Close writes every entry, sorted by name and with no timestamp, to the
-// underlying writer.
+// underlying writer. A worksheet with a sheetWriter is generated now, in
+// place of the part excelize wrote for it.
 func (z *sortedZip) Close() error {
 	sort.SliceStable(z.entries, func(i, j int) bool { return z.entries[i].name < z.entries[j].name })
+	generated, err := z.sheetParts()
+	if err != nil {
+		return err
+	}
 	zw := zip.NewWriter(z.out)
 	for _, e := range z.entries {
+		if sw, ok := generated[e.name]; ok {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: zip.Deflate})
+			if err != nil {
+				return err
+			}
+			if err := sw.write(w); err != nil {
+				return fmt.Errorf("write sheet %s: %w", sw.t.Sheet, err)
+			}
+			continue
+		}
 		if e.plain != nil {
-			data := canonicalContentTypes(e.plain.Bytes())
+			data := e.plain.Bytes()
+			if e.name == contentTypesPart {
+				data = canonicalContentTypes(data)
+			}
 			e.plain = nil
 			if _, err := e.Write(data); err != nil {
 				return err
@@ -110,9 +138,60 @@ func (z *sortedZip) Close() error {
 	return zw.Close()
 }
 
-// contentTypesPart lists the content types of a package; excelize writes its
-// Default elements in map order.
-const contentTypesPart = "[Content_Types].xml"
+// Parts of the package. excelize writes the Default elements of
+// [Content_Types].xml in map order; the workbook and its relationships map
+// sheet names to worksheet parts.
+const (
+	contentTypesPart = "[Content_Types].xml"
+	workbookPart     = "xl/workbook.xml"
+	workbookRelsPart = "xl/_rels/workbook.xml.rels"
+)
+
+// sheetParts maps the worksheet part of every generated sheet to its writer,
+// reading the sheet names and relationship targets excelize wrote.
+func (z *sortedZip) sheetParts() (map[string]*sheetWriter, error) {
+	out := map[string]*sheetWriter{}
+	if len(z.sheets) == 0 {
+		return out, nil
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	for _, e := range z.entries {
+		var err error
+		switch e.name {
+		case workbookPart:
+			err = xml.Unmarshal(e.plain.Bytes(), &wb)
+		case workbookRelsPart:
+			err = xml.Unmarshal(e.plain.Bytes(), &rels)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", e.name, err)
+		}
+	}
+	targets := map[string]string{}
+	for _, r := range rels.Rels {
+		targets[r.ID] = path.Join("xl", strings.TrimPrefix(r.Target, "/xl/"))
+	}
+	for _, s := range wb.Sheets {
+		if sw, ok := z.sheets[s.Name]; ok {
+			out[targets[s.RID]] = sw
+		}
+	}
+	if len(out) != len(z.sheets) {
+		return nil, fmt.Errorf("found the parts of %d of %d generated sheets", len(out), len(z.sheets))
+	}
+	return out, nil
+}
 
 var defaultElement = regexp.MustCompile(`<Default [^>]*></Default>|<Default [^>]*/>`)
 
