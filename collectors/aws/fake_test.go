@@ -82,8 +82,15 @@ func q4(t *testing.T) period.Period {
 	return p
 }
 
-// evaluateChecks runs the named checks of the default registry over set.
+// evaluateChecks runs the named checks of the default registry over set at
+// evalNow.
 func evaluateChecks(t *testing.T, set *evidence.Set, params map[string]controls.Params, checks ...string) []controls.Finding {
+	t.Helper()
+	return evaluateAt(t, set, evalNow, params, checks...)
+}
+
+// evaluateAt is evaluateChecks at another evaluation time.
+func evaluateAt(t *testing.T, set *evidence.Set, now time.Time, params map[string]controls.Params, checks ...string) []controls.Finding {
 	t.Helper()
 	cat := controls.MustCatalog()
 	reg, err := controls.DefaultRegistry(cat)
@@ -94,7 +101,7 @@ func evaluateChecks(t *testing.T, set *evidence.Set, params map[string]controls.
 	if err != nil {
 		t.Fatalf("select %v: %v", checks, err)
 	}
-	findings, _ := controls.Evaluate(cat, reg, selected, set, controls.EvalOptions{Now: evalNow, Period: q4(t), Params: params})
+	findings, _ := controls.Evaluate(cat, reg, selected, set, controls.EvalOptions{Now: now, Period: q4(t), Params: params})
 	return findings
 }
 

@@ -352,10 +352,7 @@ func TestIAM_04_InactiveAndNewKeys(t *testing.T) {
 	wantStatus(t, findingOf(t, findings, "aws.iam.access_key_rotation", userARN("kim.ng")), controls.StatusFail, "key 2 last rotated 2025-01-01")
 
 	later := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
-	cat := controls.MustCatalog()
-	reg, _ := controls.DefaultRegistry(cat)
-	selected, _ := reg.Select([]string{"aws.iam.unused_credentials"}, nil)
-	laterFindings, _ := controls.Evaluate(cat, reg, selected, set, controls.EvalOptions{Now: later, Period: q4(t)})
+	laterFindings := evaluateAt(t, set, later, nil, "aws.iam.unused_credentials")
 	wantStatus(t, findingOf(t, laterFindings, "aws.iam.unused_credentials", userARN("lee.wong")), controls.StatusFail, "active key never used")
 }
 
