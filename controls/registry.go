@@ -19,6 +19,7 @@ var builtin = [][]*Check{
 	awsBackupChecks,
 	restoreTestChecks,
 	postgresChecks,
+	configChecks,
 }
 
 var checkIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$`)

@@ -41,10 +41,7 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 		st.Host = host
 	}
 	sink := &evidence.Memory{}
-	checks := map[string]bool{}
-	for _, c := range p.Selected {
-		checks[c.ID] = true
-	}
+	checks := p.wantedChecks()
 	req := collectors.Request{Now: started, Period: p.Period, Checks: checks, Logger: p.Opts.Logger}
 	runner := &collectors.Runner{Limit: 4, Logger: p.Opts.Logger, Progress: progress}
 	p.Opts.Logger.Info("collection started", "collectors", len(p.Collectors), "checks", len(p.Selected), "period", p.Period.String())

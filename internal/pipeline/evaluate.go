@@ -103,10 +103,7 @@ func (e *Evaluator) Evaluate(set *evidence.Set, st RunState) (*controls.Results,
 	cfg := e.Config.Config
 	inScope, excluded := controls.ExcludeScope(set, cfg.Scope.Exclude)
 
-	params := map[string]controls.Params{}
-	for id, p := range cfg.Checks.Params {
-		params[id] = controls.Params(p)
-	}
+	params := controls.NormalizeParams(e.Registry, cfg.Checks.Params)
 	manual := map[string][]controls.ManualRef{}
 	for _, m := range e.Config.Manual {
 		for _, id := range m.Criteria {

@@ -483,9 +483,19 @@ func (p *Plan) buildCollectors() error {
 		for _, id := range c.Collectors {
 			needed[id] = true
 		}
+		// A custom rule names only the evidence kind it reads; the
+		// collectors producing that kind run for it.
+		if len(c.Collectors) == 0 {
+			for _, f := range reg.All() {
+				if overlaps(f.Kinds, c.Kinds) {
+					needed[f.ID] = true
+				}
+			}
+		}
 	}
 	p.Env = collectors.NewEnv(cfg, p.Opts.Logger)
 	p.Env.Getenv = p.Opts.Getenv
+	p.Env.Dir = p.Opts.Dir
 	for _, f := range reg.All() {
 		if !needed[f.ID] || !controls.MatchAny(cfg.Collectors, f.ID) {
 			continue
@@ -529,4 +539,34 @@ func (p *Plan) loadSigner() error {
 	}
 	p.Signer = signer
 	return nil
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wantedChecks returns the check ids collectors are asked to serve: the
+// selected checks, and for a custom rule every built-in check that reads
+// the same evidence kind, so its items carry every attribute.
+func (p *Plan) wantedChecks() map[string]bool {
+	wanted := map[string]bool{}
+	for _, c := range p.Selected {
+		wanted[c.ID] = true
+		if len(c.Collectors) > 0 {
+			continue
+		}
+		for _, other := range p.Registry.All() {
+			if len(other.Collectors) > 0 && overlaps(other.Kinds, c.Kinds) {
+				wanted[other.ID] = true
+			}
+		}
+	}
+	return wanted
 }
