@@ -36,8 +36,8 @@ type Database struct {
 	UsersTable    string
 }
 
-// PostgresInput is what PostgresRole needs: the role name, the databases and
-// the collector ids that will run.
+// PostgresInput is the input of PostgresRole: the role name, the databases
+// and the ids of the collectors that will run.
 type PostgresInput struct {
 	Role       string
 	Databases  []Database
