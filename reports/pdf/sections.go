@@ -297,6 +297,7 @@ func (d *doc) checkFindings(cc *view.CheckCoverage) {
 		column{title: "Message", width: 64},
 		column{title: "Evidence file", width: d.contentW - 131},
 	)
+	t.caption = cc.Check.ID + " — " + cc.Check.Title
 	t.start()
 	for _, f := range cc.Findings {
 		msg := []para{{text: f.Message}}

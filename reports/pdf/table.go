@@ -37,6 +37,9 @@ type table struct {
 	pad   float64 // cell padding in millimetres
 	zebra bool
 	rowN  int
+	// caption, when set, is drawn above the repeated header on each page
+	// the table continues on, so that a reader knows what it belongs to.
+	caption string
 }
 
 func (d *doc) newTable(size float64, cols ...column) *table {
@@ -97,7 +100,15 @@ func (t *table) start() {
 
 // pageBreak continues the table on a new page, repeating the header.
 func (t *table) pageBreak() {
-	t.d.newPage()
+	d := t.d
+	d.newPage()
+	if t.caption != "" {
+		saved := d.record
+		d.record = "table caption"
+		d.text([]para{{text: t.caption + " (continued)", style: styleItalic, color: &muted}}, 8)
+		d.record = saved
+		d.y += 1
+	}
 	t.header()
 }
 
