@@ -247,9 +247,9 @@ func evalRDSBackupRetention(ec *EvalContext) []Finding {
 		case db.days == 0:
 			f = ec.Finding(db.item, StatusFail, "automated backups of DB %s %s are off (retention 0 days; at least %d required)", db.kind, db.id, minDays)
 		case db.days < minDays:
-			f = ec.Finding(db.item, StatusFail, "automated backups of DB %s %s are kept %d days; at least %d required", db.kind, db.id, db.days, minDays)
+			f = ec.Finding(db.item, StatusFail, "automated backups of DB %s %s are kept %s; at least %d required", db.kind, db.id, dayCount(db.days), minDays)
 		default:
-			f = ec.Finding(db.item, StatusPass, "automated backups of DB %s %s are kept %d days (at least %d required)", db.kind, db.id, db.days, minDays)
+			f = ec.Finding(db.item, StatusPass, "automated backups of DB %s %s are kept %s (at least %d required)", db.kind, db.id, dayCount(db.days), minDays)
 		}
 		f.Details = details
 		out = append(out, f)
@@ -315,6 +315,14 @@ func forceSSLFinding(ec *EvalContext, db rdsResource, param string) Finding {
 	}
 	f.Details = details
 	return f
+}
+
+// dayCount formats a number of days: "1 day", "7 days".
+func dayCount(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // majorVersion returns the leading number of an engine version ("15.4" →

@@ -14,6 +14,7 @@ import (
 	"github.com/auditpack/auditpack/evidence"
 	"github.com/auditpack/auditpack/internal/config"
 	"github.com/auditpack/auditpack/internal/period"
+	"github.com/auditpack/auditpack/internal/testenv"
 )
 
 var restoreNow = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
@@ -217,5 +218,27 @@ func TestParseRestoreDuration(t *testing.T) {
 		if got := log.Drills[0].Duration(); got != c.want {
 			t.Errorf("%q in %s = %v, want %v", c.in, c.column, got, c.want)
 		}
+	}
+}
+
+func TestRestoreTestsDemoLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "restore-tests.csv")
+	if err := testenv.WriteDemoRestoreTests(path, restoreNow); err != nil {
+		t.Fatal(err)
+	}
+	findings := evaluateRestorePath(t, path, nil, nil)
+	want := map[string]controls.Status{
+		"orders-db":  controls.StatusPass,
+		"billing-db": controls.StatusFail,
+		"search":     controls.StatusFail,
+		"analytics":  controls.StatusFail,
+	}
+	for system, status := range want {
+		if f := findingOn(t, findings, "file:"+path+"#"+system); f.Status != status {
+			t.Errorf("%s = %s %q, want %s", system, f.Status, f.Message, status)
+		}
+	}
+	if len(findings) != len(want) {
+		t.Errorf("got %d findings, want %d", len(findings), len(want))
 	}
 }
