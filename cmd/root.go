@@ -156,6 +156,8 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 		a.keygenCommand(),
 		a.historyCommand(),
 		a.diffCommand(),
+		a.accessReviewCommand(),
+		a.manCommand(root),
 		a.versionCommand(),
 		a.permissionsCommand(),
 	)
