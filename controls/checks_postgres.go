@@ -268,6 +268,18 @@ var pgAuditGDPRSLA = &Check{
 	Evaluate: evalAuditGDPRSLA,
 }
 
+// readItem decodes an item's attributes into v. It returns an error
+// finding when they do not decode or when one of groups was not collected.
+func readItem(ec *EvalContext, it *evidence.Item, v any, groups ...string) (Finding, bool) {
+	if f, ok := ec.Decode(it, v); !ok {
+		return f, false
+	}
+	if f, bad := ec.ItemError(it, groups...); bad {
+		return f, false
+	}
+	return Finding{}, true
+}
+
 // utc formats an instant in UTC for messages.
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -293,11 +305,7 @@ func evalSSLRequired(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.ServerAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupSettings); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupSettings); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -385,11 +393,7 @@ func evalPasswordEncryption(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.ServerAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupSettings); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupSettings); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -419,11 +423,7 @@ func evalTLSMinVersion(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.ServerAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupSettings); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupSettings); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -452,11 +452,7 @@ func evalConnectionLogging(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.ServerAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupSettings); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupSettings); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -479,7 +475,7 @@ func evalSuperusers(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.RolesAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
+		if f, ok := readItem(ec, it, &a); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -512,7 +508,7 @@ func evalPasswordExpiry(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.RolesAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
+		if f, ok := readItem(ec, it, &a); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -551,11 +547,7 @@ func evalAdminMFA(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AppUsersAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupMFA); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupMFA); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -589,11 +581,7 @@ func evalInactiveUsers(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AppUsersAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupLastLogin); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupLastLogin); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -637,7 +625,7 @@ func evalTerminatedActive(ec *EvalContext) []Finding {
 	terminated := map[string]files.Person{}
 	for _, it := range rosters {
 		var r files.HRRosterAttrs
-		if f, ok := ec.Decode(it, &r); !ok {
+		if f, ok := readItem(ec, it, &r); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -656,7 +644,7 @@ func evalTerminatedActive(ec *EvalContext) []Finding {
 	}
 	for _, it := range tables {
 		var a pg.AppUsersAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
+		if f, ok := readItem(ec, it, &a); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -692,11 +680,7 @@ func evalAuditRetention(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupExtent); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupExtent); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -725,11 +709,7 @@ func evalAuditGaps(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupGaps); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupGaps); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -773,11 +753,7 @@ func evalAuditImmutable(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupWriters); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupWriters); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -829,11 +805,7 @@ func evalAuditLockout(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupLockout); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupLockout); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -879,11 +851,7 @@ func evalAuditPrivilegedChanges(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupPrivileged); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupPrivileged); !ok {
 			out = append(out, f)
 			continue
 		}
@@ -914,11 +882,7 @@ func evalAuditGDPRSLA(ec *EvalContext) []Finding {
 	var out []Finding
 	for _, it := range ec.Items {
 		var a pg.AuditLogAttrs
-		if f, ok := ec.Decode(it, &a); !ok {
-			out = append(out, f)
-			continue
-		}
-		if f, bad := ec.ItemError(it, pg.GroupGDPR); bad {
+		if f, ok := readItem(ec, it, &a, pg.GroupGDPR); !ok {
 			out = append(out, f)
 			continue
 		}

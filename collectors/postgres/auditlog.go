@@ -23,6 +23,10 @@ const (
 	gdprLimit       = 1000
 )
 
+// eventsGroup is the placeholder group under which the events query records
+// its error before it is copied to the groups of the wanted statistics.
+const eventsGroup = "events"
+
 // LockoutParams are the burst definition used when collecting: the
 // postgres.auditlog.lockout parameters, read from the configuration because
 // the burst search runs on the server.
@@ -254,47 +258,14 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 			item.AddError(GroupDaily, e)
 		}
 	}
-	if can(CheckLockout) {
-		c.collectLockout(q, &attrs, run)
-	}
-	if can(CheckPrivilegedChanges) {
-		types := nonNil(c.log.Events.PermissionChange)
-		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": types, "$4": privilegedLimit}
-		run(GroupPrivileged, "auditlog_privileged_changes", privilegedSQL(q), params, []any{q.windowStart, q.windowEnd, types, privilegedLimit}, func(r pgx.Rows) error {
-			p := PrivilegedStats{Events: []EventRecord{}}
-			for r.Next() {
-				var e EventRecord
-				var actor, outcome, ip *string
-				if err := r.Scan(&e.At, &e.EventType, &actor, &outcome, &ip, &p.Count); err != nil {
-					return err
-				}
-				e.At = e.At.UTC()
-				e.Actor, e.Outcome, e.SourceIP = deref(actor), deref(outcome), deref(ip)
-				p.Events = append(p.Events, e)
+	if want := (eventWants{lockout: can(CheckLockout), privileged: can(CheckPrivilegedChanges), gdpr: can(CheckGDPRSLA)}); want.any() {
+		c.collectEvents(q, &attrs, want, run)
+		for _, g := range want.groups() {
+			if e, ok := item.Errors[eventsGroup]; ok {
+				item.AddError(g, e)
 			}
-			p.Truncated = p.Count > int64(len(p.Events))
-			attrs.Privileged = &p
-			return nil
-		})
-	}
-	if can(CheckGDPRSLA) {
-		reqTypes, doneTypes := nonNil(c.log.Events.GDPRRequest), nonNil(c.log.Events.GDPRCompleted)
-		params := map[string]any{"$1": q.windowStart, "$2": q.windowEnd, "$3": reqTypes, "$4": doneTypes, "$5": gdprLimit}
-		run(GroupGDPR, "auditlog_gdpr_requests", gdprSQL(q), params, []any{q.windowStart, q.windowEnd, reqTypes, doneTypes, gdprLimit}, func(r pgx.Rows) error {
-			g := GDPRStats{Requests: []GDPRRequest{}}
-			for r.Next() {
-				var gr GDPRRequest
-				if err := r.Scan(&gr.Actor, &gr.RequestedAt, &gr.CompletedAt, &g.Total); err != nil {
-					return err
-				}
-				gr.RequestedAt = gr.RequestedAt.UTC()
-				gr.CompletedAt = utcPtr(gr.CompletedAt)
-				g.Requests = append(g.Requests, gr)
-			}
-			g.Truncated = g.Total > int64(len(g.Requests))
-			attrs.GDPR = &g
-			return nil
-		})
+		}
+		delete(item.Errors, eventsGroup)
 	}
 	if req.Wants(CheckImmutable) {
 		c.collectWriters(info, &attrs, run)
@@ -350,41 +321,126 @@ func (c *AuditLogCollector) collectActivity(q auditQuery, attrs *AuditLogAttrs, 
 	})
 }
 
-func (c *AuditLogCollector) collectLockout(q auditQuery, attrs *AuditLogAttrs, run runFunc) {
-	p := c.lockout
-	loginTypes := nonNil(c.log.Events.Login)
-	failures := nonNil(c.log.Events.FailureOutcomes)
-	lockouts := nonNil(c.log.Events.Lockout)
-	window := fmt.Sprintf("%d minutes", p.WindowMinutes)
-	params := map[string]any{
-		"$1": q.windowStart, "$2": q.windowEnd, "$3": loginTypes, "$4": failures,
-		"$5": window, "$6": p.MaxFailures, "$7": lockouts, "$8": burstLimit,
+// eventWants says which statistics the events query computes.
+type eventWants struct {
+	lockout, privileged, gdpr bool
+}
+
+func (w eventWants) any() bool { return w.lockout || w.privileged || w.gdpr }
+
+// groups returns the attribute groups that the query fills.
+func (w eventWants) groups() []string {
+	var out []string
+	if w.lockout {
+		out = append(out, GroupLockout)
 	}
-	args := []any{q.windowStart, q.windowEnd, loginTypes, failures, window, p.MaxFailures, lockouts, burstLimit}
-	run(GroupLockout, "auditlog_lockout_bursts", lockoutSQL(q), params, args, func(r pgx.Rows) error {
-		st := LockoutStats{MaxFailures: p.MaxFailures, WindowMinutes: p.WindowMinutes, Bursts: []Burst{}}
-		var total int64
+	if w.privileged {
+		out = append(out, GroupPrivileged)
+	}
+	if w.gdpr {
+		out = append(out, GroupGDPR)
+	}
+	return out
+}
+
+// collectEvents computes lockout bursts, permission changes and data-subject
+// requests in one scan of the window. Event types of a statistic that is not
+// wanted are passed as empty lists, so its part of the query reads no rows.
+func (c *AuditLogCollector) collectEvents(q auditQuery, attrs *AuditLogAttrs, want eventWants, run runFunc) {
+	p := c.lockout
+	ev := c.log.Events
+	pick := func(on bool, list []string) []string {
+		if !on {
+			return []string{}
+		}
+		return nonNil(list)
+	}
+	loginTypes, failures, lockouts := pick(want.lockout, ev.Login), pick(want.lockout, ev.FailureOutcomes), pick(want.lockout, ev.Lockout)
+	permission := pick(want.privileged, ev.PermissionChange)
+	requests, completions := pick(want.gdpr, ev.GDPRRequest), pick(want.gdpr, ev.GDPRCompleted)
+	window := fmt.Sprintf("%d minutes", p.WindowMinutes)
+	args := []any{
+		q.windowStart, q.windowEnd, loginTypes, failures, window, p.MaxFailures, lockouts, burstLimit,
+		permission, privilegedLimit, requests, completions, gdprLimit,
+	}
+	params := map[string]any{}
+	for i, a := range args {
+		params[fmt.Sprintf("$%d", i+1)] = a
+	}
+
+	lock := LockoutStats{MaxFailures: p.MaxFailures, WindowMinutes: p.WindowMinutes, Bursts: []Burst{}}
+	priv := PrivilegedStats{Events: []EventRecord{}}
+	gdpr := GDPRStats{Requests: []GDPRRequest{}}
+	var bursts int64
+	ok := false
+	run(eventsGroup, "auditlog_events", eventsSQL(q), params, args, func(r pgx.Rows) error {
 		for r.Next() {
-			var b Burst
-			var actor *string
-			var at *time.Time
-			if err := r.Scan(&actor, &at, &b.LockedAt, &st.FailedLogins, &total); err != nil {
+			var kind string
+			var actor, eventType, outcome, sourceIP *string
+			var at, at2 *time.Time
+			var n *int64
+			if err := r.Scan(&kind, &actor, &at, &at2, &eventType, &outcome, &sourceIP, &n); err != nil {
 				return err
 			}
-			if actor == nil || at == nil {
-				// The row that carries the failure count when there
-				// is no burst.
-				continue
+			switch kind {
+			case "burst":
+				lock.Bursts = append(lock.Bursts, Burst{Actor: deref(actor), At: at.UTC(), LockedAt: utcPtr(at2)})
+			case "failed_logins":
+				lock.FailedLogins = *n
+			case "bursts":
+				bursts = *n
+			case "privileged":
+				priv.Events = append(priv.Events, EventRecord{At: at.UTC(), EventType: deref(eventType), Actor: deref(actor), Outcome: deref(outcome), SourceIP: deref(sourceIP)})
+			case "privileged_total":
+				priv.Count = *n
+			case "gdpr":
+				gdpr.Requests = append(gdpr.Requests, GDPRRequest{Actor: deref(actor), RequestedAt: at.UTC(), CompletedAt: utcPtr(at2)})
+			case "gdpr_total":
+				gdpr.Total = *n
 			}
-			b.Actor = *actor
-			b.At = at.UTC()
-			b.LockedAt = utcPtr(b.LockedAt)
-			st.Bursts = append(st.Bursts, b)
 		}
-		st.Truncated = total > int64(len(st.Bursts))
-		attrs.Lockout = &st
+		ok = true
 		return nil
 	})
+	if !ok {
+		return
+	}
+	sort.SliceStable(lock.Bursts, func(i, j int) bool {
+		a, b := lock.Bursts[i], lock.Bursts[j]
+		if (a.LockedAt == nil) != (b.LockedAt == nil) {
+			return a.LockedAt == nil
+		}
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		return a.Actor < b.Actor
+	})
+	sort.SliceStable(priv.Events, func(i, j int) bool {
+		a, b := priv.Events[i], priv.Events[j]
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		return a.EventType < b.EventType
+	})
+	sort.SliceStable(gdpr.Requests, func(i, j int) bool {
+		a, b := gdpr.Requests[i], gdpr.Requests[j]
+		if !a.RequestedAt.Equal(b.RequestedAt) {
+			return a.RequestedAt.Before(b.RequestedAt)
+		}
+		return a.Actor < b.Actor
+	})
+	lock.Truncated = bursts > int64(len(lock.Bursts))
+	priv.Truncated = priv.Count > int64(len(priv.Events))
+	gdpr.Truncated = gdpr.Total > int64(len(gdpr.Requests))
+	if want.lockout {
+		attrs.Lockout = &lock
+	}
+	if want.privileged {
+		attrs.Privileged = &priv
+	}
+	if want.gdpr {
+		attrs.GDPR = &gdpr
+	}
 }
 
 func (c *AuditLogCollector) collectWriters(info *tableInfo, attrs *AuditLogAttrs, run runFunc) {
@@ -515,25 +571,33 @@ SELECT 'gap', NULL, NULL, NULL, NULL, gap_start, gap_end FROM gaps
 ORDER BY 1, 2, 3, 4, 6`, q.at(), q.table, orNull(q.eventType), q.outcome, q.since("$1", "$2"))
 }
 
-// lockoutSQL counts each actor's failed logins in a sliding window. A burst
-// starts at the failure that brings the count to $6. Its lockout is the
-// same actor's first lockout event from that failure to $5 after it. Failed
-// logins and lockouts are read in one scan. The last row carries the counts
-// even when there is no burst.
-func lockoutSQL(q auditQuery) string {
+// eventsSQL reads the few events the lockout, permission-change and
+// data-subject statistics need in one scan of the table, from the window's
+// start on, and derives all three from that set:
+//
+//   - Failed logins are counted per actor in a sliding window of $5. A burst
+//     starts at the failure that brings the count to $6. Its lockout is the
+//     same actor's first lockout event from that failure to $5 after it.
+//   - Permission changes in the window are counted and the first $10 listed.
+//   - Each data-subject request in the window is paired with the same
+//     actor's first completion at or after it.
+//
+// Every row has a kind: burst, privileged and gdpr rows list items, and
+// failed_logins, bursts, privileged_total and gdpr_total rows carry counts.
+func eventsSQL(q auditQuery) string {
 	return fmt.Sprintf(`WITH events AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type, %[5]s AS outcome
+  SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type, %[5]s AS outcome, %[6]s AS source_ip
   FROM %[2]s
-  WHERE %[6]s AND %[3]s IS NOT NULL
+  WHERE %[7]s
     AND (((cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[])) AND %[5]s = ANY($4::text[]))
-         OR %[4]s = ANY($7::text[]))
+         OR %[4]s = ANY($7::text[]) OR %[4]s = ANY($9::text[])
+         OR %[4]s = ANY($11::text[]) OR %[4]s = ANY($12::text[]))
 ), failures AS (
   SELECT actor, at FROM events
-  WHERE at < $2::timestamptz
+  WHERE at < $2::timestamptz AND actor IS NOT NULL AND outcome = ANY($4::text[])
     AND (cardinality($3::text[]) = 0 OR event_type = ANY($3::text[]))
-    AND outcome = ANY($4::text[])
 ), lockouts AS (
-  SELECT actor, at FROM events WHERE event_type = ANY($7::text[])
+  SELECT actor, at FROM events WHERE event_type = ANY($7::text[]) AND actor IS NOT NULL
 ), counted AS (
   SELECT actor, at, count(*) OVER (PARTITION BY actor ORDER BY at RANGE BETWEEN $5::interval PRECEDING AND CURRENT ROW) AS n
   FROM failures
@@ -546,42 +610,31 @@ func lockoutSQL(q auditQuery) string {
          (SELECT min(l.at) FROM lockouts l
           WHERE l.actor = b.actor AND l.at >= b.at AND l.at <= b.at + $5::interval) AS locked_at
   FROM bursts b
-)
-SELECT l.actor, l.at, l.locked_at, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)
-FROM (SELECT * FROM listed ORDER BY locked_at IS NOT NULL, at, actor LIMIT $8) l
-UNION ALL
-SELECT NULL, NULL, NULL, (SELECT count(*) FROM failures), (SELECT count(*) FROM bursts)`,
-		q.at(), q.table, q.actor, q.eventType, q.outcome,
-		q.since("$1", "$2::timestamptz + $5::interval"))
-}
-
-func privilegedSQL(q auditQuery) string {
-	return fmt.Sprintf(`SELECT %[1]s, %[3]s, %[4]s, %[5]s, %[6]s, count(*) OVER ()
-FROM %[2]s
-WHERE %[7]s AND %[3]s = ANY($3::text[])
-ORDER BY 1, 2
-LIMIT $4`, q.at(), q.table, q.eventType, orNull(q.actor), q.outcome, q.sourceIP, q.since("$1", "$2"))
-}
-
-// gdprSQL pairs each request in the window with the same actor's first
-// completion event at or after it. Requests and completions are read in
-// one scan.
-func gdprSQL(q auditQuery) string {
-	return fmt.Sprintf(`WITH events AS MATERIALIZED (
-  SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type
-  FROM %[2]s
-  WHERE %[5]s AND (%[4]s = ANY($3::text[]) OR %[4]s = ANY($4::text[])) AND %[3]s IS NOT NULL
+), privileged AS (
+  SELECT at, event_type, actor, outcome, source_ip FROM events
+  WHERE event_type = ANY($9::text[]) AND at < $2::timestamptz
 ), requests AS (
-  SELECT actor, at FROM events WHERE event_type = ANY($3::text[]) AND at < $2::timestamptz
+  SELECT actor, at FROM events
+  WHERE event_type = ANY($11::text[]) AND at < $2::timestamptz AND actor IS NOT NULL
 ), completions AS (
-  SELECT actor, at FROM events WHERE event_type = ANY($4::text[])
+  SELECT actor, at FROM events WHERE event_type = ANY($12::text[]) AND actor IS NOT NULL
 )
-SELECT r.actor, r.at,
+SELECT 'burst' AS kind, l.actor, l.at, l.locked_at AS at2,
+       NULL::text AS event_type, NULL::text AS outcome, NULL::text AS source_ip, NULL::int8 AS n
+FROM (SELECT * FROM listed ORDER BY locked_at IS NOT NULL, at, actor LIMIT $8) l
+UNION ALL SELECT 'failed_logins', NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM failures)
+UNION ALL SELECT 'bursts', NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM bursts)
+UNION ALL
+SELECT 'privileged', p.actor, p.at, NULL, p.event_type, p.outcome, p.source_ip, NULL
+FROM (SELECT * FROM privileged ORDER BY at, event_type LIMIT $10) p
+UNION ALL SELECT 'privileged_total', NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM privileged)
+UNION ALL
+SELECT 'gdpr', r.actor, r.at,
        (SELECT min(c.at) FROM completions c WHERE c.actor = r.actor AND c.at >= r.at),
-       count(*) OVER ()
-FROM requests r
-ORDER BY r.at, r.actor
-LIMIT $5`, q.at(), q.table, q.actor, q.eventType, q.since("$1", ""))
+       NULL, NULL, NULL, NULL
+FROM (SELECT * FROM requests ORDER BY at, actor LIMIT $13) r
+UNION ALL SELECT 'gdpr_total', NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM requests)`,
+		q.at(), q.table, orNull(q.actor), orNull(q.eventType), q.outcome, q.sourceIP, q.since("$1", ""))
 }
 
 func orNull(expr string) string {
