@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sort"
@@ -95,7 +96,11 @@ func loadFonts(pdf *fpdf.Fpdf, fallbackPath string, warn func(msg string, args .
 		if err != nil {
 			return nil, fmt.Errorf("parse embedded Go font: %w", err)
 		}
-		pdf.AddUTF8FontFromBytes(f.family, f.fpdfS, f.data)
+		// NOTE: fpdf v0.12.0 writes into the font bytes it is given while
+		// subsetting (measured: gomono.TTF changed after one render), which
+		// made the next render differ. It gets a copy, so the package-level
+		// gofont data stays intact.
+		pdf.AddUTF8FontFromBytes(f.family, f.fpdfS, bytes.Clone(f.data))
 		fs.faces[f.style] = fc
 	}
 	if fallbackPath != "" {
@@ -103,7 +108,7 @@ func loadFonts(pdf *fpdf.Fpdf, fallbackPath string, warn func(msg string, args .
 		if err == nil {
 			var fc *face
 			if fc, err = newFace(fallbackFamily, "", data); err == nil {
-				pdf.AddUTF8FontFromBytes(fallbackFamily, "", data)
+				pdf.AddUTF8FontFromBytes(fallbackFamily, "", bytes.Clone(data))
 				fs.fallback = fc
 			}
 		}

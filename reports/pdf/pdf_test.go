@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"golang.org/x/image/font/gofont/gomono"
 
 	"github.com/auditpack/auditpack/controls"
 	"github.com/auditpack/auditpack/reports"
@@ -261,9 +264,13 @@ func TestPDFOutlineHasSections(t *testing.T) {
 }
 
 func TestPDFDeterministic(t *testing.T) {
-	a, b := render(t, fixture.Small()), render(t, fixture.Small())
-	if !bytes.Equal(a, b) {
-		t.Fatal("two renders of the same input differ")
+	monoSum := sha256.Sum256(gomono.TTF)
+	a, b, c := render(t, fixture.Small()), render(t, fixture.Small()), render(t, fixture.Small())
+	if !bytes.Equal(a, b) || !bytes.Equal(b, c) {
+		t.Fatal("renders of the same input differ")
+	}
+	if sha256.Sum256(gomono.TTF) != monoSum {
+		t.Error("rendering changed the embedded Go Mono font data")
 	}
 	if !bytes.Contains(a, []byte("/CreationDate (D:20261204120000")) {
 		t.Error("creation date is not the evaluation time")
