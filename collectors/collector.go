@@ -60,6 +60,9 @@ type Env struct {
 	// Getenv reads environment variables named in the configuration; tests
 	// replace it.
 	Getenv func(string) string
+	// Dir is the folder relative paths of the configuration resolve
+	// against, such as output_dir; empty means the working folder.
+	Dir string
 
 	mu     sync.Mutex
 	shared map[string]any

@@ -20,6 +20,7 @@ var builtin = [][]*Check{
 	restoreTestChecks,
 	postgresChecks,
 	configChecks,
+	accessReviewChecks,
 }
 
 var checkIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$`)

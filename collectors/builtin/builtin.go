@@ -3,6 +3,7 @@
 package builtin
 
 import (
+	"github.com/auditpack/auditpack/accessreview"
 	"github.com/auditpack/auditpack/collectors"
 	"github.com/auditpack/auditpack/collectors/aws"
 	"github.com/auditpack/auditpack/collectors/files"
@@ -20,6 +21,8 @@ func Factories() []collectors.Factory {
 		aws.S3Factory,
 		aws.IAMFactory,
 		aws.CloudTrailFactory,
+		aws.IAMAccessFactory,
+		accessreview.Factory,
 		aws.KMSFactory,
 		aws.EC2Factory,
 		aws.RDSFactory,
