@@ -29,8 +29,8 @@ func enableEBSEncryption(t *testing.T, endpoint string, regions ...string) {
 	}
 }
 
-// recordedDefaultKey answers GetEbsDefaultKmsKeyId as EC2 does, with the
-// key per region that keys holds.
+// recordedDefaultKey returns EC2's GetEbsDefaultKmsKeyId response with the
+// key that keys maps the request's region to.
 func recordedDefaultKey(keys map[string]string) intercept {
 	return func(call interceptedCall) (int, string, bool) {
 		key, ok := keys[call.Region]
@@ -123,8 +123,7 @@ func TestEBSDefaultKeyServerErrorKeepsKeyUnknown(t *testing.T) {
 	moto := testenv.RequireMoto(t)
 	enableEBSEncryption(t, moto.Endpoint, "us-east-1")
 
-	// moto answers GetEbsDefaultKmsKeyId with HTTP 500 on every attempt,
-	// slowly, so the test allows two attempts.
+	// moto returns HTTP 500 for GetEbsDefaultKmsKeyId on every attempt.
 	env := harnessEnv(moto.Endpoint, "us-east-1")
 	env.Config.AWS.MaxAttempts = 2
 	set := harnessCollect(t, env, awscol.EC2Factory, harnessNow, ebsCheck)

@@ -112,9 +112,9 @@ func TestKMSListKeysPagesAndSkipsAWSManaged(t *testing.T) {
 		return fmt.Sprintf(`{"KeyId":"%s","KeyArn":"%s"}`, keyID(arn), arn)
 	}
 
-	// moto returns every key in one page, so ListKeys and the AWS-managed
-	// key's DescribeKey are recorded responses; the customer keys are
-	// described and their rotation read by moto.
+	// moto returns every key in one page, so ListKeys is a recorded
+	// response. The AWS-managed key's DescribeKey is recorded too, and moto
+	// serves the customer keys.
 	proxy := newInterceptProxy(t, moto.Endpoint, func(call interceptedCall) (int, string, bool) {
 		switch {
 		case call.Action == "ListKeys" && call.N == 1:

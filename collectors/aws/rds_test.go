@@ -56,7 +56,7 @@ func rdsClient(endpoint string) *rds.Client {
 
 const rdsNamespace = `xmlns="http://rds.amazonaws.com/doc/2014-10-31/"`
 
-// recordedAurora returns RDS's answers for an Aurora PostgreSQL instance in
+// recordedAurora returns RDS's responses for an Aurora PostgreSQL instance in
 // cluster orders-prod, encrypted with an AWS-owned key (StorageEncrypted
 // true, no KmsKeyId), and the unencrypted cluster legacy-2023.
 func recordedAurora(call interceptedCall) (int, string, bool) {
@@ -197,9 +197,9 @@ func TestRDS_01_ClusterSnapshotsCollected(t *testing.T) {
 	}
 }
 
-// throttleDescribeDBInstances answers DescribeDBInstances with HTTP 400
-// ThrottlingException for the first times requests, and every request when
-// times is negative.
+// throttleDescribeDBInstances returns HTTP 400 ThrottlingException for the
+// first times DescribeDBInstances requests, or for all of them when times
+// is negative.
 func throttleDescribeDBInstances(times int) intercept {
 	return func(call interceptedCall) (int, string, bool) {
 		if call.Action != "DescribeDBInstances" || (times >= 0 && call.N > times) {

@@ -104,8 +104,8 @@ func TestRestoreTestsJudgesEachSystem(t *testing.T) {
 		t.Errorf("ledger = %s %q, want fail for a drill older than 365 days", ledger.Status, ledger.Message)
 	}
 
-	// Line 6 has an invalid date and line 7 a time without a unit; both are
-	// errors naming the file and line, and the other lines are judged.
+	// Line 6 has an invalid date and line 7 a time without a unit. Both are
+	// errors naming the file and line, and the other lines are still judged.
 	bad := findingOn(t, findings, "file:"+path+"#L6")
 	if bad.Status != controls.StatusError || !strings.Contains(bad.Message, path+" line 6") || !strings.Contains(bad.Message, "2026-13-01") {
 		t.Errorf("line 6 = %s %q, want error naming the file, line and value", bad.Status, bad.Message)
