@@ -165,20 +165,5 @@ func TestOSCALDeterministicGolden(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("two renders of the same results differ")
 	}
-	golden := filepath.Join("testdata", "small.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, a, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(a, want) {
-		t.Errorf("oscal.json differs from %s; rerun with -update after checking the change", golden)
-	}
+	fixture.Golden(t, "small.golden.json", a, *update)
 }
