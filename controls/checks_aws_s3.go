@@ -406,7 +406,7 @@ type s3PolicyStatement struct {
 
 // s3DeniesInsecureTransport reports whether a bucket policy denies every
 // principal every S3 action on the bucket and its objects when
-// aws:SecureTransport is false. The reason says what the closest statement
+// aws:SecureTransport is false. The reason names what the closest statement
 // lacks.
 func s3DeniesInsecureTransport(document, bucketARN string) (bool, string, error) {
 	var doc s3PolicyDoc

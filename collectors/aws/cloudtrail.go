@@ -42,12 +42,12 @@ type CloudTrailTrail struct {
 	CloudWatchLogsLogGroupARN  string `json:"cloudwatch_logs_log_group_arn,omitempty"`
 	// SeenInRegions are the regions whose DescribeTrails returned the trail.
 	SeenInRegions []string `json:"seen_in_regions"`
-	// Status is nil when GetTrailStatus failed; configuration alone never
-	// says whether the trail is logging.
+	// Status is nil when GetTrailStatus failed. Configuration alone never
+	// shows whether the trail is logging.
 	Status *CloudTrailStatus `json:"status,omitempty"`
 }
 
-// CloudTrailStatus is GetTrailStatus's answer.
+// CloudTrailStatus is GetTrailStatus's result.
 type CloudTrailStatus struct {
 	IsLogging           bool       `json:"is_logging"`
 	StartLoggingTime    *time.Time `json:"start_logging_time,omitempty"`

@@ -89,9 +89,9 @@ func TestCloudTrailMotoNoTrailFails(t *testing.T) {
 	}
 }
 
-// trailFake answers DescribeTrails per region with the trails given and
-// GetTrailStatus from statuses by trail ARN; a region in refused answers
-// every CloudTrail call with that error code.
+// trailFake returns the trails given from DescribeTrails per region and
+// GetTrailStatus results from statuses by trail ARN. A region in refused
+// gets that error code for every call.
 func trailFake(t *testing.T, trails map[string][]string, statuses map[string]string, refused map[string]string) *fakeAWS {
 	t.Helper()
 	return newFakeAWS(t, func(w http.ResponseWriter, r *http.Request, info testenv.RequestInfo) bool {

@@ -25,7 +25,7 @@ import (
 // evalNow is the evaluation time of every test here.
 var evalNow = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 
-// fakeAccount is the account the recorded-response fakes answer for.
+// fakeAccount is the account of the recorded-response fakes.
 const fakeAccount = "111122223333"
 
 // storageEnv returns a collector environment aimed at endpoint, with a
@@ -175,9 +175,9 @@ func sdkConfig(endpoint, region string) awsv2.Config {
 	}
 }
 
-// fakeAWS is an httptest server that answers AWS API calls from recorded
+// fakeAWS is an httptest server that serves AWS API calls from recorded
 // responses in the real wire formats (XML for S3, IAM and STS, JSON for
-// CloudTrail). It answers sts:GetCallerIdentity for fakeAccount itself.
+// CloudTrail). It returns fakeAccount from sts:GetCallerIdentity itself.
 type fakeAWS struct {
 	*httptest.Server
 	mu     sync.Mutex

@@ -177,7 +177,7 @@ func TestS3_05_AccessDeniedOnOneBucket(t *testing.T) {
 	}
 }
 
-func TestRegionRefusingEveryCallIsErrorForThatRegionOnly(t *testing.T) {
+func TestDeniedRegionErrorsOnlyThatRegion(t *testing.T) {
 	moto := testenv.RequireMoto(t)
 	ctx := context.Background()
 	createBucket(t, moto.Endpoint, "acme-virginia", "us-east-1")
@@ -211,7 +211,7 @@ func TestRegionRefusingEveryCallIsErrorForThatRegionOnly(t *testing.T) {
 	}
 }
 
-// throttlingS3Fake answers GetBucketVersioning with SlowDown the first
+// throttlingS3Fake returns SlowDown from GetBucketVersioning the first
 // `times` attempts (every attempt when times < 0) and counts attempts.
 func throttlingS3Fake(t *testing.T, times int, listThrottled bool) (*fakeAWS, *atomic.Int32) {
 	t.Helper()

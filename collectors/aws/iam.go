@@ -283,8 +283,10 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 		c.collectSummary(ctx, acct, client, root, &rootAttrs)
 	}
 	if !wantReport {
-		_ = root.SetAttributes(rootAttrs)
-		sink.Add(root)
+		if wantRoot {
+			_ = root.SetAttributes(rootAttrs)
+			sink.Add(root)
+		}
 		return nil
 	}
 
@@ -386,7 +388,7 @@ const (
 )
 
 // credentialReport fetches the credential report. When none is usable it
-// asks IAM to generate one and polls with a doubling wait until the report
+// requests a new one from IAM and polls with a doubling wait until the report
 // is ready or aws.credential_report_timeout has passed; the error then
 // carries the last error code.
 func (c *IAMCollector) credentialReport(ctx context.Context, acct *Account, client *iam.Client, item *evidence.Item) ([]CredentialReportRow, *time.Time, []evidence.Provenance, *evidence.CollectError) {

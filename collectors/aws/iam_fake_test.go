@@ -34,7 +34,7 @@ func reportCSV(rows ...string) string {
 
 func userARN(name string) string { return "arn:aws:iam::" + fakeAccount + ":user/" + name }
 
-// iamScript is what the IAM fake answers.
+// iamScript lists the responses of the IAM fake.
 type iamScript struct {
 	report        string
 	generatedTime string
@@ -67,7 +67,7 @@ func iamResponse(op, result string) string {
 	return `<` + op + `Response ` + iamNS + `><` + op + `Result>` + result + `</` + op + `Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></` + op + `Response>`
 }
 
-// iamFake serves IAM from recorded answers in the query protocol's XML.
+// iamFake serves IAM from recorded responses in the query protocol's XML.
 func iamFake(t *testing.T, s iamScript) *iamFakeServer {
 	t.Helper()
 	if s.generatedTime == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +41,7 @@ const (
 	S3GroupLifecycle         = "lifecycle"
 )
 
-// S3 error codes that are answers, not failures.
+// S3 error codes that mean "not configured" rather than a failure.
 const (
 	codeNoEncryptionConfig  = "ServerSideEncryptionConfigurationNotFoundError"
 	codeNoPublicAccessBlock = "NoSuchPublicAccessBlockConfiguration"
@@ -57,12 +58,12 @@ const ListBucketsPageSize = 10000
 // requested by the selected checks, or could not be read (see Item.Errors).
 type S3Bucket struct {
 	Name string `json:"name"`
-	// Region is where the bucket lives and where its calls were sent.
+	// Region is the bucket's region, to which its calls were sent.
 	Region string `json:"region"`
 	// RegionSource is "ListBuckets" when ListBuckets returned BucketRegion,
 	// else "GetBucketLocation".
 	RegionSource string `json:"region_source"`
-	// LocationConstraint is GetBucketLocation's answer as returned ("" means
+	// LocationConstraint is GetBucketLocation's result as returned ("" means
 	// us-east-1, "EU" means eu-west-1), when that call was made.
 	LocationConstraint *string    `json:"location_constraint,omitempty"`
 	CreationDate       *time.Time `json:"creation_date,omitempty"`
@@ -79,8 +80,8 @@ type S3Bucket struct {
 
 // S3Encryption is the bucket's default-encryption configuration.
 type S3Encryption struct {
-	// Configured is false when GetBucketEncryption answered that the bucket
-	// has no configuration; NotFoundCode then keeps the error code.
+	// Configured is false when GetBucketEncryption returned that the bucket
+	// has no configuration. NotFoundCode then keeps the error code.
 	Configured   bool               `json:"configured"`
 	NotFoundCode string             `json:"not_found_code,omitempty"`
 	Rules        []S3EncryptionRule `json:"rules"`
@@ -97,7 +98,7 @@ type S3EncryptionRule struct {
 	BucketKeyEnabled *bool  `json:"bucket_key_enabled,omitempty"`
 }
 
-// S3Versioning is GetBucketVersioning's answer.
+// S3Versioning is GetBucketVersioning's result.
 type S3Versioning struct {
 	// Status is Enabled, Suspended, or "" when versioning was never enabled.
 	Status string `json:"status"`
@@ -140,7 +141,7 @@ type S3Policy struct {
 
 // S3ObjectLock is the bucket's Object Lock configuration.
 type S3ObjectLock struct {
-	// Configured is false when S3 answered that no configuration exists.
+	// Configured is false when S3 returned that no configuration exists.
 	Configured bool `json:"configured"`
 	// Enabled is ObjectLockEnabled as returned ("Enabled" or "").
 	Enabled string `json:"enabled"`
@@ -222,7 +223,7 @@ func (c *S3Collector) Scope() string { return c.target.Scope() }
 // Kinds lists the kinds the collector produces.
 func (c *S3Collector) Kinds() []string { return []string{KindS3Bucket, KindS3Account} }
 
-// s3Needs says which S3 calls the selected checks need.
+// s3Needs lists which S3 calls the selected checks need.
 type s3Needs struct {
 	encryption, versioning, publicAccessBlock, policy, objectLock, lifecycle bool
 }
@@ -296,10 +297,18 @@ func (c *S3Collector) Collect(ctx context.Context, req collectors.Request, sink 
 		name := aws.ToString(b.Name)
 		delete(archives, name)
 		g.Go(func() error {
-			item := c.collectBucket(gctx, acct, clients, b, prov, needs, notEnabled)
-			if item != nil {
-				sink.Add(item)
+			item := c.collectBucket(gctx, acct, clients, b, prov, needs)
+			var attrs S3Bucket
+			if err := item.Decode(&attrs); err == nil && notEnabled[attrs.Region] {
+				sink.Note(evidence.Note{
+					Collector: c.ID(),
+					Scope:     acct.RegionScope(attrs.Region),
+					Message:   fmt.Sprintf("bucket %s is in region %s, which is not enabled for account %s; out of scope", name, attrs.Region, acct.ID),
+					Time:      time.Now().UTC(),
+				})
+				return nil
 			}
+			sink.Add(item)
 			return nil
 		})
 	}
@@ -450,9 +459,9 @@ func bucketRegion(constraint string) string {
 }
 
 // collectBucket reads one bucket. Every failed call becomes an error on
-// the group it would have filled; the bucket is always returned, except when
-// it lives in a region that is not enabled.
-func (c *S3Collector) collectBucket(ctx context.Context, acct *Account, clients *s3Clients, b s3types.Bucket, listProv evidence.Provenance, needs s3Needs, notEnabled map[string]bool) *evidence.Item {
+// the group it would have filled. A bucket in a region that is not enabled
+// gets no calls after its region is known.
+func (c *S3Collector) collectBucket(ctx context.Context, acct *Account, clients *s3Clients, b s3types.Bucket, listProv evidence.Provenance, needs s3Needs) *evidence.Item {
 	name := aws.ToString(b.Name)
 	attrs := S3Bucket{Name: name, CreationDate: b.CreationDate}
 	for _, a := range c.session.Config().ArchiveBuckets {
@@ -486,15 +495,15 @@ func (c *S3Collector) collectBucket(ctx context.Context, acct *Account, clients 
 			return item
 		}
 	}
-	if notEnabled[attrs.Region] {
-		return nil
+	if slices.Contains(acct.NotEnabled, attrs.Region) {
+		return item
 	}
 
 	region := attrs.Region
 	client := clients.get(region)
 	// read makes one call for a group. An error whose code is absentCode
-	// is S3's way of saying "not configured": it is kept as raw evidence
-	// and absent fills the group; any other error is the group's error.
+	// means "not configured", so it is kept as raw evidence and absent
+	// fills the group. Any other error becomes the group's error.
 	read := func(group, operation, absentCode string, fetch func(ctx context.Context) (any, error), absent func()) {
 		prov, cerr := acct.Call(ctx, region, operation, map[string]any{"Bucket": name}, func(ctx context.Context) error {
 			out, err := fetch(ctx)
@@ -590,7 +599,7 @@ func publicAccessBlockOf(acls, ignore, policy, restrict *bool) *S3PublicAccessBl
 	}
 }
 
-// encryptionOf normalises GetBucketEncryption's answer. Every field of a
+// encryptionOf normalises GetBucketEncryption's result. Every field of a
 // rule is optional, so a rule with only BucketKeyEnabled is kept as a rule
 // without a default algorithm.
 func encryptionOf(out *s3.GetBucketEncryptionOutput) *S3Encryption {

@@ -11,8 +11,8 @@ import (
 	"github.com/auditpack/auditpack/internal/testenv"
 )
 
-// s3Reply is a recorded S3 answer: an XML body, or an error code with its
-// HTTP status.
+// s3Reply is a recorded S3 response: an XML body, or an error code with
+// its HTTP status.
 type s3Reply struct {
 	status  int
 	code    string
@@ -40,7 +40,7 @@ func defaultRule(alg, key string) string {
 }
 
 // s3Fake serves ListBuckets (one page, regions filled in as AWS does) and
-// per-bucket answers by operation; account answers the s3control call.
+// per-bucket replies by operation. account is the s3control reply.
 func s3Fake(t *testing.T, buckets []string, replies map[string]map[string]s3Reply, account *s3Reply) *fakeAWS {
 	t.Helper()
 	return newFakeAWS(t, func(w http.ResponseWriter, r *http.Request, info testenv.RequestInfo) bool {
@@ -207,7 +207,7 @@ func TestS3_04_AccountLevelBlockPublicAccess(t *testing.T) {
 			t.Errorf("flags_off = %v, want exactly BlockPublicPolicy and RestrictPublicBuckets", f.Details["flags_off"])
 		}
 		if f.Details["account_level_known"] != true {
-			t.Errorf("account_level_known = %v: a 404 at the account level is an answer, not unknown", f.Details["account_level_known"])
+			t.Errorf("account_level_known = %v: a 404 at the account level means not configured, not unknown", f.Details["account_level_known"])
 		}
 	})
 	t.Run("account level denied", func(t *testing.T) {

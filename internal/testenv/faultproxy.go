@@ -18,7 +18,7 @@ import (
 // Protocol is the wire format of an AWS API.
 type Protocol string
 
-// AWS wire protocols, as the fault proxy tells them apart.
+// AWS wire protocols the fault proxy distinguishes.
 const (
 	// ProtocolRESTXML is S3: REST paths, XML errors in an Error element.
 	ProtocolRESTXML Protocol = "rest-xml"
@@ -172,10 +172,11 @@ type Fault string
 
 // Faults the proxy can inject.
 const (
-	// FaultThrottle answers as AWS does when a caller exceeds its rate:
+	// FaultThrottle returns the error AWS sends when a caller exceeds its rate:
 	// HTTP 503 SlowDown for S3, HTTP 400 ThrottlingException elsewhere.
 	FaultThrottle Fault = "throttle"
-	// FaultAccessDenied answers as AWS does when a policy denies the call.
+	// FaultAccessDenied returns the error AWS sends when a policy denies
+	// the call.
 	FaultAccessDenied Fault = "access_denied"
 )
 
@@ -298,7 +299,7 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// AWSError is an error answer of an AWS API.
+// AWSError is an error response of an AWS API.
 type AWSError struct {
 	Status  int
 	Code    string

@@ -19,8 +19,8 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// proxyBackend counts requests the proxy forwarded and answers 200 with an
-// empty body that no SDK call here needs to parse.
+// proxyBackend counts requests the proxy forwarded and returns HTTP 418,
+// which tells a forwarded request from an injected fault.
 func proxyBackend(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	n := new(atomic.Int32)

@@ -49,13 +49,13 @@ var demoBuckets = []demoBucket{
 }
 
 // SeedDemoS3IAMCloudTrail fills a fresh moto_server at endpoint with the demo
-// company's S3 buckets, IAM users and CloudTrail trails: mixed encryption
-// (SSE-S3, SSE-KMS, DSSE-KMS, none) and versioning (enabled, suspended,
-// never), Block Public Access on some buckets and off at the account level,
-// TLS-only policies on some, one Object Lock archive with a lifecycle rule,
-// users with and without console passwords, MFA and access keys, a password
-// policy below the default requirements, a multi-region trail that is
-// logging and a stopped single-region trail.
+// company's S3 buckets, IAM users and CloudTrail trails. Buckets mix
+// encryption (SSE-S3, SSE-KMS, DSSE-KMS, none) and versioning (enabled,
+// suspended, never). Block Public Access is off at the account level and on
+// for some buckets, some have TLS-only policies, and one Object Lock archive
+// has a lifecycle rule. Users differ in console passwords, MFA and access
+// keys, and the password policy is below the default requirements. One
+// multi-region trail is logging and one single-region trail is stopped.
 func SeedDemoS3IAMCloudTrail(ctx context.Context, endpoint string) error {
 	if err := seedDemoBuckets(ctx, endpoint); err != nil {
 		return err
