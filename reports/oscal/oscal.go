@@ -364,6 +364,7 @@ func criterionFinding(id ids, cr controls.CriterionResult, fs []controls.Finding
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
 	}
+
 	state := "not-satisfied"
 	if cr.Status == controls.CriterionPass {
 		state = "satisfied"
@@ -379,6 +380,7 @@ func criterionFinding(id ids, cr controls.CriterionResult, fs []controls.Finding
 			Status:   targetStatus{State: state, Reason: string(cr.Status)},
 		},
 	}
+
 	notes := map[string]bool{}
 	for _, f := range fs {
 		if notes[f.CheckID] {
@@ -394,6 +396,7 @@ func criterionFinding(id ids, cr controls.CriterionResult, fs []controls.Finding
 		}
 	}
 	out.Remarks = strings.Join(lines, "\n")
+
 	uuids := make([]string, 0, len(related))
 	for u := range related {
 		uuids = append(uuids, u)

@@ -17,8 +17,8 @@ import (
 	"github.com/auditpack/auditpack/templates"
 )
 
-// TimeLayout formats every time the reports show; times are converted to UTC
-// first, and column headers say "UTC".
+// TimeLayout is the format of every time the reports show. Times are
+// converted to UTC first, and column headers name the zone.
 const TimeLayout = "2006-01-02T15:04:05Z"
 
 // FormatTime formats t in UTC, or returns "" for the zero time.
