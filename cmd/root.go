@@ -160,6 +160,7 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 		a.manCommand(root),
 		a.versionCommand(),
 		a.permissionsCommand(),
+		a.doctorCommand(),
 	)
 	return root
 }
