@@ -1,0 +1,47 @@
+package controls
+
+import (
+	"testing"
+
+	awscol "github.com/auditpack/auditpack/collectors/aws"
+	"github.com/auditpack/auditpack/evidence"
+)
+
+func trailEvidence(tr awscol.CloudTrailTrail) *evidence.Item {
+	tr.ARN = "arn:aws:cloudtrail:us-east-1:111122223333:trail/" + tr.Name
+	tr.HomeRegion = "us-east-1"
+	return evidence.MustItem(awscol.KindCloudTrailTrail, "aws.cloudtrail", tr.ARN, tr)
+}
+
+func trailAccountItem(described ...string) *evidence.Item {
+	return evidence.MustItem(awscol.KindCloudTrailAccount, "aws.cloudtrail", storageAccount, awscol.CloudTrailAccount{RegionsDescribed: described})
+}
+
+func TestCloudTrailMultiRegionNeedsLoggingStatus(t *testing.T) {
+	stopped := trailEvidence(awscol.CloudTrailTrail{Name: "org", IsMultiRegionTrail: true, Status: &awscol.CloudTrailStatus{IsLogging: false}})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), stopped)), StatusFail, "multi-region trail not logging: org")
+
+	unknown := trailEvidence(awscol.CloudTrailTrail{Name: "org", IsMultiRegionTrail: true})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), unknown)), StatusError, "could not be read")
+
+	single := trailEvidence(awscol.CloudTrailTrail{Name: "app", Status: &awscol.CloudTrailStatus{IsLogging: true}})
+	logging := trailEvidence(awscol.CloudTrailTrail{Name: "org", IsMultiRegionTrail: true, Status: &awscol.CloudTrailStatus{IsLogging: true}})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), single)), StatusFail, "single-region trails only: app")
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), single, logging)), StatusPass, "org")
+
+	if fs := evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem()); len(fs) != 0 {
+		t.Errorf("an account whose regions all failed got findings beyond its failures: %+v", fs)
+	}
+}
+
+func TestCloudTrailLoggingNeverPassesWithoutStatus(t *testing.T) {
+	configured := trailEvidence(awscol.CloudTrailTrail{Name: "main", LogFileValidationEnabled: true, IncludeGlobalServiceEvents: true})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.logging", nil, configured)), StatusError, "configuration alone does not show logging")
+
+	noStop := trailEvidence(awscol.CloudTrailTrail{Name: "main", Status: &awscol.CloudTrailStatus{}})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.logging", nil, noStop)), StatusFail, "no stop time returned")
+
+	start := credDate("2026-01-05T08:00:00Z").Time
+	delivering := trailEvidence(awscol.CloudTrailTrail{Name: "main", Status: &awscol.CloudTrailStatus{IsLogging: true, StartLoggingTime: start, LatestDeliveryError: "AccessDenied"}})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.logging", nil, delivering)), StatusPass, "latest delivery error AccessDenied")
+}
