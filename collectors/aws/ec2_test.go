@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	awsv2 "github.com/aws/aws-sdk-go-v2/aws"
@@ -98,8 +99,21 @@ func TestEBS_01_DefaultEncryptionPerRegion(t *testing.T) {
 func TestEBS_01_RegionNotEnabledHasNoFinding(t *testing.T) {
 	moto := testenv.RequireMoto(t)
 	env := harnessEnv(moto.Endpoint, "enabled")
+	var mu sync.Mutex
+	disabledCalls := 0
+	awscol.SessionFrom(env).OnCall = func(_, _, region string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if region == "ap-east-1" {
+			disabledCalls++
+		}
+	}
 	set := harnessCollect(t, env, awscol.EC2Factory, harnessNow, ebsCheck)
 	findings := harnessEvaluate(t, set, harnessNow, nil, ebsCheck)
+
+	if disabledCalls != 0 {
+		t.Errorf("%d calls sent to ap-east-1, a region not enabled; want none", disabledCalls)
+	}
 
 	// moto lists ap-east-1 as not opted in.
 	for _, f := range findings {
