@@ -26,6 +26,7 @@ var (
 	anyResource = scope{sid: "ActionsWithoutResourceLevelPermissions"}
 	s3Buckets   = scope{sid: "S3Buckets", resources: []string{"arn:%[1]s:s3:::*"}}
 	iamUsers    = scope{sid: "IAMUsers", resources: []string{"arn:%[1]s:iam::*:user/*"}}
+	iamRoles    = scope{sid: "IAMRoles", resources: []string{"arn:%[1]s:iam::*:role/*"}}
 	kmsKeys     = scope{sid: "KMSKeys", resources: []string{"arn:%[1]s:kms:*:*:key/*"}}
 	trails      = scope{sid: "CloudTrailTrails", resources: []string{"arn:%[1]s:cloudtrail:*:*:trail/*"}}
 	rdsDBs      = scope{sid: "RDSInstances", resources: []string{"arn:%[1]s:rds:*:*:db:*"}}
@@ -36,7 +37,7 @@ var (
 	rdsCSnaps   = scope{sid: "RDSClusterSnapshots", resources: []string{"arn:%[1]s:rds:*:*:cluster:*", "arn:%[1]s:rds:*:*:cluster-snapshot:*"}}
 )
 
-var scopeOrder = []scope{anyResource, s3Buckets, iamUsers, kmsKeys, trails, rdsDBs, rdsClusters, rdsPGs, rdsCPGs, rdsSnaps, rdsCSnaps}
+var scopeOrder = []scope{anyResource, s3Buckets, iamUsers, iamRoles, kmsKeys, trails, rdsDBs, rdsClusters, rdsPGs, rdsCPGs, rdsSnaps, rdsCSnaps}
 
 // Grant is the IAM action an API operation needs and the resources it can
 // be granted on.
@@ -82,6 +83,11 @@ var operations = map[string]Grant{
 	"iam:GetAccountPasswordPolicy":       {"iam:GetAccountPasswordPolicy", anyResource},
 	"iam:ListUsers":                      {"iam:ListUsers", anyResource},
 	"iam:ListMFADevices":                 {"iam:ListMFADevices", iamUsers},
+	"iam:ListGroupsForUser":              {"iam:ListGroupsForUser", iamUsers},
+	"iam:ListAttachedUserPolicies":       {"iam:ListAttachedUserPolicies", iamUsers},
+	"iam:ListUserPolicies":               {"iam:ListUserPolicies", iamUsers},
+	"iam:ListRoles":                      {"iam:ListRoles", anyResource},
+	"iam:ListAttachedRolePolicies":       {"iam:ListAttachedRolePolicies", iamRoles},
 	"cloudtrail:DescribeTrails":          {"cloudtrail:DescribeTrails", anyResource},
 	"cloudtrail:GetTrailStatus":          {"cloudtrail:GetTrailStatus", trails},
 	"kms:ListKeys":                       {"kms:ListKeys", anyResource},
@@ -124,6 +130,23 @@ func Operations() []string {
 	return out
 }
 
+// collectorOperations lists API operations that a collector sends beyond
+// the Calls of the checks that read its evidence.
+// NOTE: the access-review checks list only iam:ListUsers, iam:ListRoles and
+// iam:GetCredentialReport in Calls, while aws.iam_access also reads group
+// memberships and attached and inline policies. Moving these operations
+// into the checks' Calls would make this table unnecessary.
+var collectorOperations = map[string][]string{
+	"aws.iam_access": {
+		"iam:ListUsers", "iam:ListGroupsForUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies",
+		"iam:ListRoles", "iam:ListAttachedRolePolicies",
+	},
+}
+
+// nonAWSSources are the prefixes of Calls entries that name no AWS API
+// operation: files read and PostgreSQL queries.
+var nonAWSSources = map[string]bool{"file": true, "postgres": true}
+
 // IsAWSCheck reports whether a check reads evidence of an AWS collector.
 func IsAWSCheck(c *controls.Check) bool {
 	for _, id := range c.Collectors {
@@ -134,9 +157,10 @@ func IsAWSCheck(c *controls.Check) bool {
 	return false
 }
 
-// AWSOperations returns the API operations the AWS checks among checks send,
-// with the session's own operations, sorted. An operation that the table
-// lacks is an error naming the check.
+// AWSOperations returns the API operations that the AWS checks among checks
+// and their collectors send, with the session's own operations, sorted.
+// Calls entries that read files or query PostgreSQL are skipped. Any other
+// operation that the table lacks is an error naming the check.
 func AWSOperations(checks []*controls.Check) ([]string, error) {
 	seen := map[string]bool{}
 	found := false
@@ -146,10 +170,19 @@ func AWSOperations(checks []*controls.Check) ([]string, error) {
 		}
 		found = true
 		for _, op := range c.Calls {
+			source, _, ok := strings.Cut(op, ":")
+			if !ok || nonAWSSources[source] {
+				continue
+			}
 			if _, ok := operations[op]; !ok {
 				return nil, fmt.Errorf("check %s names API operation %q, which has no IAM action in the permission table; add it to internal/permissions", c.ID, op)
 			}
 			seen[op] = true
+		}
+		for _, id := range c.Collectors {
+			for _, op := range collectorOperations[id] {
+				seen[op] = true
+			}
 		}
 	}
 	if !found {
