@@ -81,7 +81,7 @@ func evalTrailMultiRegion(ec *EvalContext) []Finding {
 	trails, out := trailItems(ec)
 	byAccount := map[string][]trailItem{}
 	for _, t := range trails {
-		acct := iamAccountOfARN(t.attrs.ARN)
+		acct := provenanceAccount(t.item)
 		byAccount[acct] = append(byAccount[acct], t)
 	}
 	for _, it := range ec.Items {

@@ -7,10 +7,16 @@ import (
 	"github.com/auditpack/auditpack/evidence"
 )
 
+// trailEvidence returns a trail item collected from account 111122223333.
+// The trail's own ARN names that account unless tr.ARN is set.
 func trailEvidence(tr awscol.CloudTrailTrail) *evidence.Item {
-	tr.ARN = "arn:aws:cloudtrail:us-east-1:111122223333:trail/" + tr.Name
+	if tr.ARN == "" {
+		tr.ARN = "arn:aws:cloudtrail:us-east-1:111122223333:trail/" + tr.Name
+	}
 	tr.HomeRegion = "us-east-1"
-	return evidence.MustItem(awscol.KindCloudTrailTrail, "aws.cloudtrail", tr.ARN, tr)
+	it := evidence.MustItem(awscol.KindCloudTrailTrail, "aws.cloudtrail", tr.ARN, tr)
+	it.Provenance = []evidence.Provenance{{Operation: "cloudtrail:DescribeTrails", Account: "111122223333", Time: storageNow}}
+	return it
 }
 
 func trailAccountItem(described ...string) *evidence.Item {
@@ -28,6 +34,11 @@ func TestCloudTrailMultiRegionNeedsLoggingStatus(t *testing.T) {
 	logging := trailEvidence(awscol.CloudTrailTrail{Name: "org", IsMultiRegionTrail: true, Status: &awscol.CloudTrailStatus{IsLogging: true}})
 	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), single)), StatusFail, "single-region trails only: app")
 	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), single, logging)), StatusPass, "org")
+
+	// An organization trail carries the management account's ARN but covers
+	// the member account that listed it.
+	org := trailEvidence(awscol.CloudTrailTrail{Name: "org", ARN: "arn:aws:cloudtrail:us-east-1:999988887777:trail/org", IsMultiRegionTrail: true, IsOrganizationTrail: true, Status: &awscol.CloudTrailStatus{IsLogging: true}})
+	expectFinding(t, onlyFinding(t, evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem("us-east-1"), org)), StatusPass, "org")
 
 	if fs := evalStorageCheck(t, "aws.cloudtrail.multi_region", nil, trailAccountItem()); len(fs) != 0 {
 		t.Errorf("an account whose regions all failed got findings beyond its failures: %+v", fs)

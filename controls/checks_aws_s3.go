@@ -294,7 +294,7 @@ func evalS3PublicAccessBlock(ec *EvalContext) []Finding {
 			out = append(out, s3Missing(ec, b.item, "Block Public Access"))
 			continue
 		}
-		acct, known := accounts[s3AccountOf(b.item)]
+		acct, known := accounts[provenanceAccount(b.item)]
 		accountKnown := known && acct.block != nil
 		var accountFlags []awscol.S3Flag
 		if accountKnown {
@@ -355,7 +355,7 @@ func evalS3PublicAccessBlock(ec *EvalContext) []Finding {
 
 // s3AccountOf returns the account id of a bucket item, read from its
 // provenance because bucket ARNs carry no account.
-func s3AccountOf(it *evidence.Item) string {
+func provenanceAccount(it *evidence.Item) string {
 	for _, p := range it.Provenance {
 		if p.Account != "" {
 			return p.Account

@@ -331,3 +331,48 @@ func wantOnlyErrors(t *testing.T, findings []controls.Finding) {
 		}
 	}
 }
+
+func TestServerErrorNamesOperationCodeAndAttempts(t *testing.T) {
+	fake := s3Fake(t, []string{"acme-a"}, map[string]map[string]s3Reply{
+		"acme-a": {"GetBucketPolicy": s3Error(http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")},
+	}, nil)
+	check := "aws.s3.tls_only"
+	findings := evaluateChecks(t, collectWith(t, storageEnv(fake.URL), awscol.S3Factory, check), nil, check)
+	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-a")), controls.StatusError, "s3:GetBucketPolicy failed with InternalError after 10 attempts")
+	if got := fake.CountOf("s3:GetBucketPolicy"); got != 10 {
+		t.Errorf("GetBucketPolicy sent %d times, want 10", got)
+	}
+}
+
+func TestEvidenceHoldsNoCredentials(t *testing.T) {
+	const keyID, secret = "AKIAAUDITPACKTEST123", "auditpack-secret-never-in-evidence"
+	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	moto := testenv.RequireMoto(t)
+	if err := testenv.SeedDemoS3IAMCloudTrail(context.Background(), moto.Endpoint); err != nil {
+		t.Fatal(err)
+	}
+	// Denied calls put error messages into the evidence too.
+	proxy := startProxy(t, moto.Endpoint, testenv.FaultRule{Service: "s3", Operation: "GetBucketPolicy", Fault: testenv.FaultAccessDenied})
+	checks := append([]string{"aws.s3.tls_only"}, storageChecks...)
+	set := collectAll(t, storageEnv(proxy.URL), checks, awscol.S3Factory, awscol.IAMFactory, awscol.CloudTrailFactory)
+	files, err := set.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no evidence written")
+	}
+	for name, data := range files {
+		for _, s := range []string{keyID, secret} {
+			if strings.Contains(string(data), s) {
+				t.Errorf("%s contains a credential", name)
+			}
+		}
+	}
+	for _, f := range evaluateChecks(t, set, nil, checks...) {
+		if strings.Contains(f.Message, keyID) || strings.Contains(f.Message, secret) {
+			t.Errorf("finding %s %s contains a credential", f.CheckID, f.Resource)
+		}
+	}
+}

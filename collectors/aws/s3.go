@@ -254,6 +254,10 @@ func selectedCheck(req collectors.Request, ids ...string) bool {
 
 // Collect lists the account's buckets and reads, per bucket and in the
 // bucket's own region, the settings the selected checks need.
+//
+// NOTE: ListBuckets is account-wide, so every bucket is collected whatever
+// aws.regions lists; only buckets in regions that are not enabled are left
+// out, as notes.
 func (c *S3Collector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	needs := s3NeedsOf(req)
 	if !needs.any() {
