@@ -359,9 +359,11 @@ func (c *AuditLogCollector) collectEvents(q auditQuery, attrs *AuditLogAttrs, wa
 	permission := pick(want.privileged, ev.PermissionChange)
 	requests, completions := pick(want.gdpr, ev.GDPRRequest), pick(want.gdpr, ev.GDPRCompleted)
 	window := fmt.Sprintf("%d minutes", p.WindowMinutes)
+	others := append(append(append(append([]string{}, lockouts...), permission...), requests...), completions...)
+	all := append(append([]string{}, loginTypes...), others...)
 	args := []any{
 		q.windowStart, q.windowEnd, loginTypes, failures, window, p.MaxFailures, lockouts, burstLimit,
-		permission, privilegedLimit, requests, completions, gdprLimit,
+		permission, privilegedLimit, requests, completions, gdprLimit, all, others,
 	}
 	params := map[string]any{}
 	for i, a := range args {
@@ -585,13 +587,16 @@ ORDER BY 1, 2, 3, 4, 6`, q.at(), q.table, orNull(q.eventType), q.outcome, q.sinc
 // Every row has a kind: burst, privileged and gdpr rows list items, and
 // failed_logins, bursts, privileged_total and gdpr_total rows carry counts.
 func eventsSQL(q auditQuery) string {
+	// The row filter tests one list for most rows: $14 holds every event
+	// type of interest and $15 those other than logins, so a login row
+	// passes only with a failure outcome. Without configured login types
+	// every event with a failure outcome counts as a failed login.
+	filter := fmt.Sprintf("((%[1]s = ANY($14::text[]) AND (%[1]s = ANY($15::text[]) OR %[2]s = ANY($4::text[])))"+
+		" OR (cardinality($3::text[]) = 0 AND %[2]s = ANY($4::text[])))", orNull(q.eventType), q.outcome)
 	return fmt.Sprintf(`WITH events AS MATERIALIZED (
   SELECT %[3]s AS actor, %[1]s AS at, %[4]s AS event_type, %[5]s AS outcome, %[6]s AS source_ip
   FROM %[2]s
-  WHERE %[7]s
-    AND (((cardinality($3::text[]) = 0 OR %[4]s = ANY($3::text[])) AND %[5]s = ANY($4::text[]))
-         OR %[4]s = ANY($7::text[]) OR %[4]s = ANY($9::text[])
-         OR %[4]s = ANY($11::text[]) OR %[4]s = ANY($12::text[]))
+  WHERE %[7]s AND %[8]s
 ), failures AS (
   SELECT actor, at FROM events
   WHERE at < $2::timestamptz AND actor IS NOT NULL AND outcome = ANY($4::text[])
@@ -634,7 +639,7 @@ SELECT 'gdpr', r.actor, r.at,
        NULL, NULL, NULL, NULL
 FROM (SELECT * FROM requests ORDER BY at, actor LIMIT $13) r
 UNION ALL SELECT 'gdpr_total', NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM requests)`,
-		q.at(), q.table, orNull(q.actor), orNull(q.eventType), q.outcome, q.sourceIP, q.since("$1", ""))
+		q.at(), q.table, orNull(q.actor), orNull(q.eventType), q.outcome, q.sourceIP, q.since("$1", ""), filter)
 }
 
 func orNull(expr string) string {

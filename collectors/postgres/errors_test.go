@@ -244,3 +244,30 @@ func TestGapsCountRunStartAsEdge(t *testing.T) {
 		t.Errorf("no gap starting at the period start: %s", f.Message)
 	}
 }
+
+func TestLockoutWithoutLoginTypes(t *testing.T) {
+	pg := cluster(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	db := demoDatabase(t, pg, now)
+	pc := demoConfig()
+	// Without login types every event with a failure outcome counts.
+	pc.AuditLog.Events.Login = nil
+	r := newRun(t, now, pg.DSN(db), pc)
+	r.checks = []string{postgres.CheckLockout}
+	set := r.collect(t)
+	f := only(t, r.evaluate(t, set), postgres.CheckLockout)
+	if f.Status != controls.StatusFail || !strings.Contains(f.Message, "6 at ") {
+		t.Errorf("want the unlocked burst of actor 6: %s %s", f.Status, f.Message)
+	}
+	var a postgres.AuditLogAttrs
+	item(t, set, postgres.KindAuditLog, &a)
+	if a.Lockout == nil || len(a.Lockout.Bursts) != 2 {
+		t.Fatalf("want 2 bursts, got %+v", a.Lockout)
+	}
+	if a.Lockout.Bursts[1].LockedAt == nil || a.Lockout.Bursts[1].Actor != "3" {
+		t.Errorf("burst of actor 3 should be locked: %+v", a.Lockout.Bursts[1])
+	}
+	if a.Privileged != nil || a.GDPR != nil {
+		t.Error("statistics of unselected checks were collected")
+	}
+}

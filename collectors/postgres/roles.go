@@ -56,9 +56,10 @@ func (c *RolesCollector) Scope() string { return c.t.base() }
 // Kinds returns the role kinds.
 func (c *RolesCollector) Kinds() []string { return []string{KindRoles, KindRolePrivileges} }
 
-// Collect reads pg_roles, pg_auth_members, pg_authid where readable and
-// table ACLs. The privilege listing is evidence for the access review and is
-// collected whenever the collector runs.
+// Collect reads pg_roles, pg_auth_members, table ACLs and, for the
+// password-expiry check, pg_authid where it is readable. The privilege
+// listing is evidence for the access review and is collected whenever the
+// collector runs.
 func (c *RolesCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	s, err := connect(ctx, c.t)
 	if err != nil {
@@ -111,33 +112,42 @@ func (c *RolesCollector) Collect(ctx context.Context, req collectors.Request, si
 		has    bool
 		method string
 	}
-	passwords := map[string]password{}
-	provPasswords, pwErr := s.query(ctx, "role_passwords", passwordsSQL, nil, nil, func(r pgx.Rows) error {
-		for r.Next() {
-			var name string
-			var p password
-			if err := r.Scan(&name, &p.has, &p.method); err != nil {
-				return err
-			}
-			passwords[name] = p
-		}
-		return nil
-	})
-
 	src := s.source()
 	rolesItem := evidence.MustItem(KindRoles, c.ID(), c.t.base(), nil)
-	rolesItem.Provenance = append(rolesItem.Provenance, provRoles, provMembers, provPasswords)
-	if pwErr != nil {
-		rolesItem.AddError(GroupPasswords, collectError("role_passwords", pwErr, c.t.password))
+	rolesItem.Provenance = append(rolesItem.Provenance, provRoles, provMembers)
+
+	// Whether a role has a password is read only for the expiry check,
+	// because pg_authid needs superuser rights.
+	passwords := map[string]password{}
+	var pwErr error
+	passwordsKnown := false
+	if req.Wants(CheckPasswordExpiry) {
+		var prov evidence.Provenance
+		prov, pwErr = s.query(ctx, "role_passwords", passwordsSQL, nil, nil, func(r pgx.Rows) error {
+			for r.Next() {
+				var name string
+				var p password
+				if err := r.Scan(&name, &p.has, &p.method); err != nil {
+					return err
+				}
+				passwords[name] = p
+			}
+			return nil
+		})
+		rolesItem.Provenance = append(rolesItem.Provenance, prov)
+		if pwErr != nil {
+			rolesItem.AddError(GroupPasswords, collectError("role_passwords", pwErr, c.t.password))
+		}
+		passwordsKnown = pwErr == nil
 	}
-	attrs := RolesAttrs{Source: src, PasswordsKnown: pwErr == nil}
+	attrs := RolesAttrs{Source: src, PasswordsKnown: passwordsKnown}
 	for _, r := range cat.Roles {
 		role := Role{
 			Name: r.Name, Login: r.Login, Superuser: r.Superuser, CreateRole: r.CreateRole,
 			BypassRLS: r.BypassRLS, Inherit: r.Inherit, Bootstrap: r.OID == bootstrapRoleOID,
 			ValidUntil: r.ValidUntil,
 		}
-		if pwErr == nil {
+		if passwordsKnown {
 			p := passwords[r.Name]
 			has := p.has
 			role.HasPassword = &has
