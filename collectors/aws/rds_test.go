@@ -416,3 +416,45 @@ func TestRDSSnapshotRecent(t *testing.T) {
 		t.Errorf("49 h later with max_age_hours 72 = %s, want pass", loose.Status)
 	}
 }
+
+func TestRDSForceSSLAuroraClusterParameterGroup(t *testing.T) {
+	moto := testenv.RequireMoto(t)
+	client := rdsClient(moto.Endpoint)
+	ctx := context.Background()
+	if _, err := client.CreateDBClusterParameterGroup(ctx, &rds.CreateDBClusterParameterGroupInput{
+		DBClusterParameterGroupName: awsv2.String("reports-mysql"), DBParameterGroupFamily: awsv2.String("aurora-mysql8.0"),
+		Description: awsv2.String("test"),
+	}); err != nil {
+		t.Fatalf("create cluster parameter group: %v", err)
+	}
+	if _, err := client.ModifyDBClusterParameterGroup(ctx, &rds.ModifyDBClusterParameterGroupInput{
+		DBClusterParameterGroupName: awsv2.String("reports-mysql"),
+		Parameters: []rdstypes.Parameter{{ParameterName: awsv2.String("require_secure_transport"), ParameterValue: awsv2.String("OFF"), ApplyMethod: rdstypes.ApplyMethodImmediate}},
+	}); err != nil {
+		t.Fatalf("set require_secure_transport: %v", err)
+	}
+	if _, err := client.CreateDBCluster(ctx, &rds.CreateDBClusterInput{
+		DBClusterIdentifier: awsv2.String("reports"), Engine: awsv2.String("aurora-mysql"),
+		DBClusterParameterGroupName: awsv2.String("reports-mysql"),
+		MasterUsername:              awsv2.String("app"), MasterUserPassword: awsv2.String("not-a-secret-1"),
+	}); err != nil {
+		t.Fatalf("create cluster: %v", err)
+	}
+	createDB(t, client, "reports-1", func(in *rds.CreateDBInstanceInput) {
+		in.Engine = awsv2.String("aurora-mysql")
+		in.DBClusterIdentifier = awsv2.String("reports")
+		in.AllocatedStorage, in.MasterUsername, in.MasterUserPassword, in.BackupRetentionPeriod = nil, nil, nil, nil
+	})
+
+	check := awscol.CheckRDSForceSSL
+	set := harnessCollect(t, harnessEnv(moto.Endpoint), awscol.RDSFactory, harnessNow, check)
+	findings := harnessEvaluate(t, set, harnessNow, nil, check)
+
+	f := harnessFinding(t, findings, check, clusterARN("reports"))
+	if f.Status != controls.StatusFail || !strings.Contains(f.Message, "require_secure_transport is OFF in DB cluster parameter group reports-mysql") {
+		t.Errorf("reports = %s %q, want fail naming the cluster parameter group", f.Status, f.Message)
+	}
+	if len(findings) != 1 {
+		t.Errorf("got %d findings, want only the cluster's:%s", len(findings), harnessDump(findings))
+	}
+}
