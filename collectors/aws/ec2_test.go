@@ -225,7 +225,7 @@ func TestEBSKeyLabel(t *testing.T) {
 	cases := map[string]string{
 		"alias/aws/ebs": "AWS-managed (alias/aws/ebs)",
 		"arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs": "AWS-managed (alias/aws/ebs)",
-		"alias/ebs-default": "customer-managed (alias/ebs-default)",
+		"alias/ebs-default":                            "customer-managed (alias/ebs-default)",
 		"arn:aws:kms:ap-south-1:111122223333:key/5e6f": "customer-managed (arn:aws:kms:ap-south-1:111122223333:key/5e6f)",
 		"": "unknown",
 	}

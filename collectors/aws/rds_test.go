@@ -429,7 +429,7 @@ func TestRDSForceSSLAuroraClusterParameterGroup(t *testing.T) {
 	}
 	if _, err := client.ModifyDBClusterParameterGroup(ctx, &rds.ModifyDBClusterParameterGroupInput{
 		DBClusterParameterGroupName: awsv2.String("reports-mysql"),
-		Parameters: []rdstypes.Parameter{{ParameterName: awsv2.String("require_secure_transport"), ParameterValue: awsv2.String("OFF"), ApplyMethod: rdstypes.ApplyMethodImmediate}},
+		Parameters:                  []rdstypes.Parameter{{ParameterName: awsv2.String("require_secure_transport"), ParameterValue: awsv2.String("OFF"), ApplyMethod: rdstypes.ApplyMethodImmediate}},
 	}); err != nil {
 		t.Fatalf("set require_secure_transport: %v", err)
 	}
