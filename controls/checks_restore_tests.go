@@ -90,15 +90,28 @@ func restoreSystemFinding(ec *EvalContext, it *evidence.Item, log files.RestoreT
 	rto := time.Duration(ec.Params.Float("max_rto_hours") * float64(time.Hour))
 	oldest := ec.Now.Add(-maxAge)
 
+	// A drill dated after the evaluation time cannot count as evidence.
 	var drills []files.RestoreDrill
+	future := 0
 	for _, d := range log.Drills {
-		if strings.EqualFold(d.System, system) && !d.Date.After(ec.Now) {
+		switch {
+		case !strings.EqualFold(d.System, system):
+		case d.Date.After(ec.Now):
+			future++
+		default:
 			drills = append(drills, d)
 		}
 	}
 	details := map[string]any{"system": system, "max_age_days": ec.Params.Int("max_age_days"), "max_rto_hours": ec.Params.Float("max_rto_hours")}
+	if future > 0 {
+		details["drills_after_evaluation"] = future
+	}
 	if len(drills) == 0 {
-		f := ec.Finding(it, StatusFail, "no restore drill of %s is recorded in %s", system, log.Path)
+		msg := fmt.Sprintf("no restore drill of %s is recorded in %s", system, log.Path)
+		if future > 0 {
+			msg = fmt.Sprintf("the only restore drills of %s in %s are dated after the evaluation time", system, log.Path)
+		}
+		f := ec.Finding(it, StatusFail, "%s", msg)
 		f.Details = details
 		return f
 	}

@@ -146,6 +146,15 @@ func TestRestoreTestsParams(t *testing.T) {
 	}
 }
 
+func TestRestoreTestsFutureDrillDoesNotCount(t *testing.T) {
+	content := "date,system,backup,result,time_to_restore\n2027-01-15,orders-db,rds:x,success,1h\n"
+	findings, path := evaluateRestoreLog(t, "restore-tests.csv", content, nil, nil)
+	f := findingOn(t, findings, "file:"+path+"#orders-db")
+	if f.Status != controls.StatusFail || !strings.Contains(f.Message, "dated after the evaluation time") {
+		t.Errorf("orders-db = %s %q, want fail for a drill dated after evaluation", f.Status, f.Message)
+	}
+}
+
 func TestRestoreTestsYAML(t *testing.T) {
 	content := `drills:
   - date: 2026-11-02
