@@ -304,15 +304,17 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 		if wantRoot {
 			sink.Add(root)
 		}
-		// Without the report no user can be judged; the user checks become
-		// errors on the account instead of reading as "0 users".
-		sink.Fail(evidence.Failure{
-			Collector: c.ID(),
-			Scope:     acct.Scope(),
-			Kinds:     []string{KindIAMUser},
-			Error:     *cerr,
-			Time:      time.Now().UTC(),
-		})
+		// Without the report no user can be judged, so the user checks
+		// become errors on the account instead of reading as "0 users".
+		if wantUsers {
+			sink.Fail(evidence.Failure{
+				Collector: c.ID(),
+				Scope:     acct.Scope(),
+				Kinds:     []string{KindIAMUser},
+				Error:     *cerr,
+				Time:      time.Now().UTC(),
+			})
+		}
 		return nil
 	}
 
@@ -418,11 +420,25 @@ func (c *IAMCollector) credentialReport(ctx context.Context, acct *Account, clie
 	out, cerr := get()
 	wait := credentialReportFirstWait
 	polls := 0
+	var state iamtypes.ReportStateType
 	for cerr != nil {
 		if !notReady(cerr) {
 			return nil, nil, provs, cerr
 		}
-		var state iamtypes.ReportStateType
+		// Every generation request after the first waits, whatever the
+		// last state was, so a report that stays unreadable after COMPLETE
+		// cannot make the loop spin.
+		if polls > 0 {
+			if c.clock.Now().Add(wait).After(deadline) {
+				last := *cerr
+				last.Message = fmt.Sprintf("credential report not ready within %s after %d generation requests (last state %s): %s", timeout, polls, state, cerr.Message)
+				return nil, nil, provs, &last
+			}
+			if err := c.clock.Sleep(ctx, wait); err != nil {
+				return nil, nil, provs, &evidence.CollectError{Operation: "iam:GetCredentialReport", Code: "canceled", Message: err.Error()}
+			}
+			wait = min(wait*2, credentialReportMaxWait)
+		}
 		prov, gerr := acct.Call(ctx, home, "iam:GenerateCredentialReport", nil, func(ctx context.Context) error {
 			g, err := client.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
 			if err == nil {
@@ -435,17 +451,6 @@ func (c *IAMCollector) credentialReport(ctx context.Context, acct *Account, clie
 			return nil, nil, provs, gerr
 		}
 		polls++
-		if state != iamtypes.ReportStateTypeComplete {
-			if c.clock.Now().Add(wait).After(deadline) {
-				last := *cerr
-				last.Message = fmt.Sprintf("credential report not ready within %s after %d generation requests (last state %s): %s", timeout, polls, state, cerr.Message)
-				return nil, nil, provs, &last
-			}
-			if err := c.clock.Sleep(ctx, wait); err != nil {
-				return nil, nil, provs, &evidence.CollectError{Operation: "iam:GetCredentialReport", Code: "canceled", Message: err.Error()}
-			}
-			wait = min(wait*2, credentialReportMaxWait)
-		}
 		out, cerr = get()
 	}
 

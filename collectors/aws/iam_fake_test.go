@@ -45,6 +45,9 @@ type iamScript struct {
 	// readyAfter is the GenerateCredentialReport call that returns
 	// COMPLETE; below 0 the report never completes.
 	readyAfter int
+	// unreadable makes GetCredentialReport return ReportInProgress after
+	// generation even once GenerateCredentialReport says COMPLETE.
+	unreadable bool
 	// listUsers are the ListUsers names; nil means the report's users.
 	listUsers          []string
 	pageSize           int
@@ -111,6 +114,8 @@ func iamFake(t *testing.T, s iamScript) *iamFakeServer {
 			switch {
 			case s.startCode != "" && srv.generated == 0:
 				return fail(http.StatusGone, s.startCode)
+			case s.unreadable:
+				return fail(http.StatusNotFound, "ReportInProgress")
 			case s.startCode != "" && (s.readyAfter < 0 || srv.generated < s.readyAfter):
 				return fail(http.StatusNotFound, "ReportInProgress")
 			}
@@ -237,7 +242,16 @@ func TestIAM_01_ReportGeneratedThenPolled(t *testing.T) {
 }
 
 func TestIAM_01_ReportNeverCompletes(t *testing.T) {
-	fake := iamFake(t, iamScript{report: reportCSV(rootRow, dana), startCode: "ReportNotPresent", readyAfter: -1})
+	t.Run("generation never completes", func(t *testing.T) {
+		testReportNeverReady(t, iamScript{report: reportCSV(rootRow, dana), startCode: "ReportNotPresent", readyAfter: -1})
+	})
+	t.Run("complete but unreadable", func(t *testing.T) {
+		testReportNeverReady(t, iamScript{report: reportCSV(rootRow, dana), startCode: "ReportExpired", readyAfter: 1, unreadable: true})
+	})
+}
+
+func testReportNeverReady(t *testing.T, script iamScript) {
+	fake := iamFake(t, script)
 	clock := &fakeClock{now: evalNow}
 	env := storageEnv(fake.URL)
 	env.Config.AWS.CredentialReportTimeout = 3 * time.Minute
