@@ -134,6 +134,10 @@ func run(ctx context.Context, bin, config, out string) (int, error) {
 		return 0, errors.New("auditpack run wrote no bundle")
 	}
 	latest := bundles[len(bundles)-1]
+	review := filepath.Join(out, "access-review.xlsx")
+	if err := command(ctx, bin, env, "access-review", "export", "--config", config, "--out", review).Run(); err != nil {
+		return 0, fmt.Errorf("auditpack access-review export: %w", err)
+	}
 	fmt.Printf("\nDemo bundle: %s\nVerifying it with the demo's public key:\n", latest)
 	verify := command(ctx, bin, nil, "verify", latest, "--pubkey", filepath.Join(keys, "auditpack.pub"))
 	if err := verify.Run(); err != nil {
