@@ -321,7 +321,7 @@ func (c *AuditLogCollector) collectActivity(q auditQuery, attrs *AuditLogAttrs, 
 	})
 }
 
-// eventWants says which statistics the events query computes.
+// eventWants selects the statistics the events query computes.
 type eventWants struct {
 	lockout, privileged, gdpr bool
 }
