@@ -95,7 +95,8 @@ type RDSStorage struct {
 
 // Encrypted reports whether data at rest is encrypted. An AWS-owned key
 // can come with StorageEncrypted false and StorageEncryptionType sse-rds,
-// so both fields count; the key id never does.
+// so both fields count. The presence of a key id never does, because moto
+// reports one for unencrypted Aurora clusters.
 func (s RDSStorage) Encrypted() bool {
 	switch s.StorageEncryptionType {
 	case "sse-rds", "sse-kms":
@@ -109,7 +110,9 @@ func (s RDSStorage) Encrypted() bool {
 // KeyType names the kind of key that protects encrypted storage.
 func (s RDSStorage) KeyType() string {
 	switch {
-	case s.StorageEncryptionType == "sse-rds" || s.KMSKeyID == "":
+	case s.StorageEncryptionType == "sse-rds":
+		return "AWS-owned key"
+	case s.KMSKeyID == "" && s.StorageEncryptionType != "sse-kms":
 		return "AWS-owned key"
 	case s.KeyManager == "CUSTOMER":
 		return "customer-managed key"
