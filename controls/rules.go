@@ -29,6 +29,17 @@ import (
 // auditpack's own rules.
 const ruleCostLimit = 1_000_000
 
+// ruleTotalCostLimit bounds the work of one rule over all the items of a run,
+// so an expression that reaches ruleCostLimit on every item cannot hold up a
+// run with many items. Once a rule has spent it, its remaining items get error
+// findings without being evaluated. The nested comprehension of
+// TestRuleCostLimitStopsRunaway took 0.7 to 2.3 seconds to reach
+// ruleCostLimit on a 2-core AMD EPYC virtual machine shared with other builds,
+// so this caps a runaway rule at a few minutes, while a rule costing 100 units
+// per item can still judge 500,000 items. It is a variable only so that tests
+// can lower it.
+var ruleTotalCostLimit uint64 = 50 * ruleCostLimit
+
 // Rule results other than a bool are maps with these keys.
 const (
 	ruleStatusKey  = "status"
@@ -250,8 +261,17 @@ func (cr *compiledRule) evaluate(ec *EvalContext) []Finding {
 		}}
 	}
 	out := make([]Finding, 0, len(ec.Items))
+	var spent uint64
 	for _, it := range ec.Items {
-		out = append(out, cr.evaluateItem(ec, it))
+		if spent >= ruleTotalCostLimit {
+			out = append(out, ec.Finding(it, StatusError,
+				"rule %s: not evaluated, because the rule used its budget of %d CEL cost units on earlier resources; simplify the expression or narrow its kind",
+				cr.rule.ID, ruleTotalCostLimit))
+			continue
+		}
+		f, cost := cr.evaluateItem(ec, it)
+		spent += cost
+		out = append(out, f)
 	}
 	return out
 }
@@ -267,28 +287,33 @@ func (cr *compiledRule) hasFailure(ec *EvalContext) bool {
 	return false
 }
 
-func (cr *compiledRule) evaluateItem(ec *EvalContext, it *evidence.Item) Finding {
+// evaluateItem judges one item and returns the CEL cost the evaluation used.
+func (cr *compiledRule) evaluateItem(ec *EvalContext, it *evidence.Item) (Finding, uint64) {
 	attrs, err := ruleAttributes(it)
 	if err != nil {
-		return ec.Finding(it, StatusError, "rule %s: evidence could not be read: %v", cr.rule.ID, err)
+		return ec.Finding(it, StatusError, "rule %s: evidence could not be read: %v", cr.rule.ID, err), 0
 	}
-	val, _, err := cr.program.Eval(map[string]any{
+	val, details, err := cr.program.Eval(map[string]any{
 		"resource":   it.Resource,
 		"kind":       it.Kind,
 		"attributes": attrs,
 		"now":        ec.Now,
 	})
+	cost := uint64(ruleCostLimit)
+	if details != nil && details.ActualCost() != nil {
+		cost = *details.ActualCost()
+	}
 	if err != nil {
-		return ec.Finding(it, StatusError, "rule %s: evaluation failed: %v%s%s", cr.rule.ID, err, overloadHint(err), collectionErrors(it))
+		return ec.Finding(it, StatusError, "rule %s: evaluation failed: %v%s%s", cr.rule.ID, err, overloadHint(err), collectionErrors(it)), cost
 	}
 	status, message, err := ruleVerdict(val)
 	if err != nil {
-		return ec.Finding(it, StatusError, "rule %s: %v", cr.rule.ID, err)
+		return ec.Finding(it, StatusError, "rule %s: %v", cr.rule.ID, err), cost
 	}
 	if message == "" {
 		message = cr.defaultMessage(it, status)
 	}
-	return ec.Finding(it, status, "%s", message)
+	return ec.Finding(it, status, "%s", message), cost
 }
 
 // ruleAttributes decodes an item's attributes as CEL reads them.
