@@ -34,10 +34,10 @@ const ruleCostLimit = 1_000_000
 // run with many items. Once a rule has spent it, its remaining items get error
 // findings without being evaluated. The nested comprehension of
 // TestRuleCostLimitStopsRunaway took 0.7 to 2.3 seconds to reach
-// ruleCostLimit on a 2-core AMD EPYC virtual machine shared with other builds,
-// so this caps a runaway rule at a few minutes, while a rule costing 100 units
-// per item can still judge 500,000 items. It is a variable only so that tests
-// can lower it.
+// ruleCostLimit on a 2-core AMD EPYC virtual machine shared with other builds.
+// At that speed this budget stops a runaway rule within about two minutes,
+// and a rule costing 100 units per item can still judge 500,000 items. It is a
+// variable only so that tests can lower it.
 var ruleTotalCostLimit uint64 = 50 * ruleCostLimit
 
 // Rule results other than a bool are maps with these keys.
