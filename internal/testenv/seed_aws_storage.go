@@ -15,9 +15,9 @@ import (
 
 // Names the demo seed creates and the demo configuration refers to.
 const (
-	// DemoArchiveBucket is the audit-log archive bucket, for
-	// aws.archive_buckets.
-	DemoArchiveBucket = "acme-audit-archive"
+	// DemoArchiveBucket is the audit-log archive bucket that
+	// configs/demo.yaml names in aws.archive_buckets.
+	DemoArchiveBucket = "example-audit-archive"
 	// DemoKMSKeyARN is the key the SSE-KMS and DSSE-KMS buckets name. The
 	// seed does not create it, so it adds nothing to the KMS evidence.
 	DemoKMSKeyARN = "arn:aws:kms:us-east-1:123456789012:key/6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"
