@@ -42,7 +42,7 @@ func (d *doc) cover() {
 		{"Audit period", periodText(d)},
 		{"Run id", run.ID},
 		{"Evaluation time (UTC)", view.FormatTime(run.EvaluationTime)},
-		{"Generated (UTC)", view.FormatTime(generated(d))},
+		{"Results generated (UTC)", view.FormatTime(generated(d))},
 		{"Collection started (UTC)", orDash(view.FormatTime(run.Started))},
 		{"Collection finished (UTC)", orDash(view.FormatTime(run.Finished))},
 		{"Operator", orDash(run.Operator)},

@@ -51,10 +51,17 @@ func (b *book) summarySheet() error {
 		if err := set(fmt.Sprintf("B%d", r), kv[1], b.styles.text); err != nil {
 			return err
 		}
+		if lines := strings.Count(kv[1], "\n") + 1; lines > 1 {
+			if err := f.SetRowHeight(sheet, r, 14*float64(lines)); err != nil {
+				return err
+			}
+		}
 		r++
 	}
 
-	r++
+	// The chart sits to the right of the run details; the tables start
+	// below it.
+	r = max(r, summaryChartRows+3) + 1
 	findingDefs, err := templates.Definitions("report/finding-statuses")
 	if err != nil {
 		return err
@@ -118,15 +125,24 @@ func (b *book) summarySheet() error {
 		if err := set(fmt.Sprintf("B%d", r), cc.Note, b.styles.note); err != nil {
 			return err
 		}
-		if err := f.SetRowHeight(sheet, r, 64); err != nil {
+		if err := f.SetRowHeight(sheet, r, 14*float64(len(cc.Note)/110+2)); err != nil {
 			return err
 		}
 	}
 
-	for col, w := range map[string]float64{"A": 24, "B": 44, "C": 70} {
+	for col, w := range map[string]float64{"A": 30, "B": 68, "C": 80} {
 		if err := f.SetColWidth(sheet, col, col, w); err != nil {
 			return err
 		}
+	}
+	// Printed, the summary fits one page wide in landscape.
+	landscape, one, any := "landscape", 1, 0
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &any}); err != nil {
+		return err
 	}
 	return b.summaryChart(sheet, firstCount, lastCount)
 }
@@ -163,6 +179,9 @@ func (b *book) summaryRow(sheet string, r int, d templates.Definition, n int) er
 	return f.SetCellStyle(sheet, fmt.Sprintf("B%d", r), fmt.Sprintf("C%d", r), b.styles.text)
 }
 
+// summaryChartRows is the height of the summary chart in rows of 20 pixels.
+const summaryChartRows = 15
+
 // summaryChart adds a column chart of the findings by status, one coloured
 // series per status, beside the run details.
 func (b *book) summaryChart(sheet string, first, last int) error {
@@ -181,12 +200,12 @@ func (b *book) summaryChart(sheet string, first, last int) error {
 		})
 	}
 	gap := uint(40)
-	return b.f.AddChart(sheet, "E3", &excelize.Chart{
+	return b.f.AddChart(sheet, "C3", &excelize.Chart{
 		Type:      excelize.Col,
 		Series:    series,
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Findings by status"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 560, Height: 300},
+		Dimension: excelize.ChartDimension{Width: 520, Height: summaryChartRows * 20},
 		XAxis:     excelize.ChartAxis{None: true},
 		YAxis:     excelize.ChartAxis{MajorGridLines: true},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,6 +89,7 @@ func (sw *sheetWriter) write(out io.Writer) error {
 	ref := fmt.Sprintf("A1:%s%d", lastCol, lastRow)
 	w.WriteString(xml.Header)
 	w.WriteString(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">`)
+	w.WriteString(`<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>`)
 	fmt.Fprintf(w, `<dimension ref="%s"/>`, ref)
 	w.WriteString(`<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>`)
 	w.WriteString(`<sheetFormatPr defaultRowHeight="15"/><cols>`)
@@ -112,7 +114,12 @@ func (sw *sheetWriter) write(out io.Writer) error {
 			key = cells[t.KeyColumn].Text
 		}
 		rowNum := strconv.Itoa(r + 2)
-		w.WriteString(`<row r="` + rowNum + `">`)
+		if lines := sw.rowLines(cells); lines > 1 {
+			height := min(float64(lines)*lineHeight+2, maxRowHeight)
+			w.WriteString(`<row r="` + rowNum + `" ht="` + strconv.FormatFloat(height, 'f', 1, 64) + `" customHeight="1">`)
+		} else {
+			w.WriteString(`<row r="` + rowNum + `">`)
+		}
 		for i := range t.Headers {
 			if i >= len(cells) {
 				break
@@ -139,6 +146,48 @@ func (sw *sheetWriter) write(out io.Writer) error {
 	w.WriteString(`<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>`)
 	w.WriteString(`</worksheet>`)
 	return w.Flush()
+}
+
+// Row heights in points: one line of 10-point text, and Excel's maximum.
+const (
+	lineHeight   = 13.0
+	maxRowHeight = 409.0
+)
+
+// rowLines estimates how many lines the tallest cell of a row wraps to, so
+// that the row height can be written: neither Excel nor LibreOffice reliably
+// fits the height of a wrapped row that has none when a file is opened.
+func (sw *sheetWriter) rowLines(cells []cell) int {
+	most := 1
+	for i, c := range cells {
+		if c.Text == "" || i >= len(sw.widths) {
+			continue
+		}
+		width := max(sw.widths[i]-1, 1)
+		if len(c.Text) > 20000 {
+			return int(math.Ceil(maxRowHeight / lineHeight))
+		}
+		n := 0
+		for _, line := range strings.Split(c.Text, "\n") {
+			n += max(1, int(math.Ceil(lineWidth(line)/width)))
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// lineWidth is the width of one line of text in character units; wide (East
+// Asian) characters count double.
+func lineWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if isWide(r) {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
 }
 
 func writeStringCell(w *bufio.Writer, ref string, style int, s string) {
