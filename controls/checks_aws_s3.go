@@ -595,13 +595,14 @@ func s3ArchiveBuckets(ec *EvalContext, groups ...string) ([]s3BucketItem, []Find
 }
 
 // s3RetentionText formats a default retention period. S3 sets Days or
-// Years; an emulator may return both, so both are shown.
+// Years, but moto 5.2 returns both with one of them 0, so zero parts are
+// left out.
 func s3RetentionText(lock *awscol.S3ObjectLock) string {
 	var parts []string
-	if lock.Years != nil {
+	if lock.Years != nil && *lock.Years != 0 {
 		parts = append(parts, fmt.Sprintf("%d years", *lock.Years))
 	}
-	if lock.Days != nil {
+	if lock.Days != nil && *lock.Days != 0 {
 		parts = append(parts, fmt.Sprintf("%d days", *lock.Days))
 	}
 	if len(parts) == 0 {

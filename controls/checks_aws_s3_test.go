@@ -122,6 +122,7 @@ func TestS3ObjectLockModes(t *testing.T) {
 	}{
 		{"governance", awscol.S3ObjectLock{Configured: true, Enabled: "Enabled", Mode: "GOVERNANCE", Years: &years}, StatusPass, "s3:BypassGovernanceRetention"},
 		{"days and years", awscol.S3ObjectLock{Configured: true, Enabled: "Enabled", Mode: "COMPLIANCE", Days: &days, Years: &years}, StatusPass, "7 years and 30 days"},
+		{"zero years as moto returns", awscol.S3ObjectLock{Configured: true, Enabled: "Enabled", Mode: "COMPLIANCE", Days: &days, Years: new(int32)}, StatusPass, "default retention 30 days"},
 		{"no default rule", awscol.S3ObjectLock{Configured: true, Enabled: "Enabled"}, StatusFail, "no default retention mode"},
 		{"not configured", awscol.S3ObjectLock{}, StatusFail, "Object Lock not enabled"},
 	}
