@@ -1,11 +1,13 @@
 package controls
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +51,9 @@ type ConfiguredParam struct {
 	Default    any    `json:"default"`
 	// Loosest is the weakest accepted value, or null when the check declares
 	// no limit for the parameter.
-	Loosest          any  `json:"loosest"`
+	Loosest any `json:"loosest"`
+	// HigherIsStricter is the check's declaration. It decides the direction
+	// only when Default equals Loosest; see beyondLoosest.
 	HigherIsStricter bool `json:"higher_is_stricter"`
 	// Declared is false when the registry has no such check or parameter.
 	// ValidateParams rejects that case before a run, so it appears only in
@@ -149,7 +153,7 @@ func judgeParam(ec *EvalContext, it *evidence.Item, p ConfiguredParam) (Finding,
 	if !p.Declared {
 		return finding(StatusError, "%s is not a parameter of any registered check, so it cannot be judged", key)
 	}
-	beyond, comparable := beyondLoosest(p.Configured, p.Loosest, p.HigherIsStricter)
+	beyond, comparable := beyondLoosest(p)
 	switch {
 	case !comparable:
 		return finding(StatusReview, "%s is %s and the loosest accepted value is %s (default %s); the two cannot be ordered, so a person must judge whether the check was weakened",
@@ -161,76 +165,129 @@ func judgeParam(ec *EvalContext, it *evidence.Item, p ConfiguredParam) (Finding,
 	return Finding{}, true
 }
 
-// beyondLoosest reports whether value is looser than loosest. Numbers, and
-// strings that both parse as Go durations ("720h"), compare by size, and
-// false is below true. Lists compare as sets. When HigherIsStricter is set, a
-// list is a set of requirements, so a value missing an element of loosest is
-// beyond it. Otherwise the list is an allow-list, and a value with an element
-// outside loosest is beyond it. Other strings only compare equal or not, and
-// comparable is false when they differ.
-func beyondLoosest(value, loosest any, higherIsStricter bool) (beyond, comparable bool) {
-	if loosest == nil {
+// beyondLoosest reports whether the configured value is looser than the
+// loosest accepted one. Numbers compare by size, false is below true, and
+// strings compare by size when both are Go durations ("720h") or versions
+// with the same prefix ("TLSv1.2" < "TLSv1.3"). Lists compare as sets: a list
+// of requirements is beyond loosest when it lacks one of its elements, and an
+// allow-list is beyond it when it has an element loosest does not. Other
+// strings compare only as equal or not, and comparable is false when they
+// differ.
+//
+// Which direction is stricter comes from the declaration: the default is
+// always within limits, so when default and loosest differ, the default's side
+// is the strict one. HigherIsStricter decides only when they are equal, where
+// nothing else says which way the check weakens.
+func beyondLoosest(p ConfiguredParam) (beyond, comparable bool) {
+	if p.Loosest == nil {
 		return false, true
 	}
-	if v, l, ok := orderedPair(value, loosest); ok {
-		if higherIsStricter {
-			return v < l, true
+	if order, ok := compareParamValues(p.Configured, p.Loosest); ok {
+		higherIsStricter := p.HigherIsStricter
+		if d, ok := compareParamValues(p.Default, p.Loosest); ok && d != 0 {
+			higherIsStricter = d > 0
 		}
-		return v > l, true
+		if higherIsStricter {
+			return order < 0, true
+		}
+		return order > 0, true
 	}
-	vList, vOK := value.([]any)
-	lList, lOK := loosest.([]any)
+	value, vOK := p.Configured.([]any)
+	loosest, lOK := p.Loosest.([]any)
 	if vOK && lOK {
-		vSet, lSet := paramTextSet(vList), paramTextSet(lList)
-		small, large := vSet, lSet
-		if higherIsStricter {
-			small, large = lSet, vSet
-		}
-		for x := range small {
-			if !large[x] {
-				return true, true
+		requirements := p.HigherIsStricter
+		if def, ok := p.Default.([]any); ok {
+			switch d, l := paramTextSet(def), paramTextSet(loosest); {
+			case isStrictSubset(l, d):
+				requirements = true
+			case isStrictSubset(d, l):
+				requirements = false
 			}
 		}
-		return false, true
+		if requirements {
+			return !isSubset(paramTextSet(loosest), paramTextSet(value)), true
+		}
+		return !isSubset(paramTextSet(value), paramTextSet(loosest)), true
 	}
-	if reflect.DeepEqual(value, loosest) {
+	if reflect.DeepEqual(p.Configured, p.Loosest) {
 		return false, true
 	}
 	return false, false
 }
 
-// orderedPair converts two numbers, two booleans or two duration strings to
-// comparable floats.
-func orderedPair(a, b any) (float64, float64, bool) {
+// compareParamValues orders two numbers, two booleans, two durations or two
+// versions with the same prefix, returning -1, 0 or +1.
+func compareParamValues(a, b any) (int, bool) {
 	if x, ok := numberValue(a); ok {
 		if y, ok := numberValue(b); ok {
-			return x, y, true
+			return cmp.Compare(x, y), true
 		}
-		return 0, 0, false
+		return 0, false
 	}
 	if x, ok := a.(bool); ok {
 		if y, ok := b.(bool); ok {
-			return boolRank(x), boolRank(y), true
+			return cmp.Compare(boolRank(x), boolRank(y)), true
 		}
-		return 0, 0, false
+		return 0, false
 	}
-	if x, ok := a.(string); ok {
-		if y, ok := b.(string); ok {
-			dx, errX := time.ParseDuration(x)
-			dy, errY := time.ParseDuration(y)
-			if errX == nil && errY == nil {
-				return float64(dx), float64(dy), true
-			}
-		}
+	x, xOK := a.(string)
+	y, yOK := b.(string)
+	if !xOK || !yOK {
+		return 0, false
 	}
-	return 0, 0, false
+	dx, errX := time.ParseDuration(x)
+	dy, errY := time.ParseDuration(y)
+	if errX == nil && errY == nil {
+		return cmp.Compare(dx, dy), true
+	}
+	return compareVersions(x, y)
 }
 
-func boolRank(b bool) float64 {
+// versionRe splits a version into a prefix without digits and dot-separated
+// numbers: "TLSv1.2" is "TLSv" and "1.2".
+var versionRe = regexp.MustCompile(`^([^0-9]*)([0-9]+(?:\.[0-9]+)*)$`)
+
+// compareVersions orders two versions with the same prefix, ignoring case, by
+// their numbers, so "TLSv1" < "TLSv1.1" < "TLSv1.2".
+func compareVersions(a, b string) (int, bool) {
+	ma, mb := versionRe.FindStringSubmatch(a), versionRe.FindStringSubmatch(b)
+	if ma == nil || mb == nil || !strings.EqualFold(ma[1], mb[1]) {
+		return 0, false
+	}
+	pa, pb := strings.Split(ma[2], "."), strings.Split(mb[2], ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var na, nb int
+		if i < len(pa) {
+			na, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			nb, _ = strconv.Atoi(pb[i])
+		}
+		if c := cmp.Compare(na, nb); c != 0 {
+			return c, true
+		}
+	}
+	return 0, true
+}
+
+func boolRank(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
+}
+
+func isSubset(small, large map[string]bool) bool {
+	for x := range small {
+		if !large[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func isStrictSubset(small, large map[string]bool) bool {
+	return len(small) < len(large) && isSubset(small, large)
 }
 
 func paramTextSet(list []any) map[string]bool {

@@ -81,6 +81,15 @@ func TestGuardrailParamJudgement(t *testing.T) {
 		{"unordered text equal", "mode", "strict", StatusPass, nil},
 		{"unordered text differs", "mode", "lenient", StatusReview, []string{`mode is "lenient"`, "a person must judge"}},
 		{"no limit declared", "note", "anything", StatusPass, nil},
+		{"bool direction from default, default value", "require_symbols", true, StatusPass, nil},
+		{"bool direction from default, loosest value", "require_symbols", false, StatusPass, nil},
+		{"number direction from default, within", "max_age_days", 365, StatusPass, nil},
+		{"number direction from default, beyond", "max_age_days", 400, StatusFail, []string{"max_age_days is 400", "loosest accepted value 365"}},
+		{"version stricter", "min_version", "TLSv1.3", StatusPass, nil},
+		{"version equal", "min_version", "tlsv1.2", StatusPass, nil},
+		{"version looser", "min_version", "TLSv1.1", StatusFail, []string{`min_version is "TLSv1.1"`, `"TLSv1.2"`}},
+		{"version without minor looser", "min_version", "TLSv1", StatusFail, nil},
+		{"version other prefix", "min_version", "SSLv3", StatusReview, []string{"cannot be ordered"}},
 		{"undeclared parameter", "nope", 1, StatusError, []string{"checks.params.test.rds.backup_retention.nope is not a parameter"}},
 	}
 	for _, tt := range tests {
@@ -184,7 +193,8 @@ func TestValidateParamsGuardrail(t *testing.T) {
 		{"unknown check", map[string]map[string]any{"aws.rds.backup": {"min_days": 1}},
 			[]string{"checks.params.aws.rds.backup", `unknown check id "aws.rds.backup"`, "auditpack checks list"}},
 		{"unknown parameter", map[string]map[string]any{"test.rds.backup_retention": {"min_day": 1}},
-			[]string{"checks.params.test.rds.backup_retention.min_day", `unknown parameter "min_day"`, "accepts allowed_algorithms, max_age, min_days, mode, note, ratio, require_mfa, required_tags"}},
+			[]string{"checks.params.test.rds.backup_retention.min_day", `unknown parameter "min_day"`,
+				"accepts allowed_algorithms, max_age, max_age_days, min_days, min_version, mode, note, ratio, require_mfa, require_symbols, required_tags"}},
 		{"check without parameters", map[string]map[string]any{"test.s3.encrypted": {"x": 1}},
 			[]string{"checks.params.test.s3.encrypted.x", "has no parameters"}},
 		{"text for number", map[string]map[string]any{"test.rds.backup_retention": {"min_days": "thirty"}},
@@ -254,5 +264,38 @@ func TestNormalizeParamsGuardrail(t *testing.T) {
 	}
 	if n := got["test.rds.backup_retention"].Int("min_days"); n != 30 {
 		t.Errorf("Int(min_days) = %d, want 30", n)
+	}
+}
+
+// Configuring every built-in parameter at its default must never fail the
+// guardrail: a default is within limits by definition.
+func TestGuardrailBuiltinDefaultsWithinLimits(t *testing.T) {
+	cat := MustCatalog()
+	reg, err := DefaultRegistry(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]map[string]any{}
+	for _, c := range reg.All() {
+		for _, p := range c.Params {
+			if params[c.ID] == nil {
+				params[c.ID] = map[string]any{}
+			}
+			params[c.ID][p.Name] = p.Default
+		}
+	}
+	if err := ValidateParams(reg, params); err != nil {
+		t.Fatalf("defaults rejected: %v", err)
+	}
+	check, ok := reg.Lookup("config.thresholds")
+	if !ok {
+		t.Fatal("config.thresholds is not a built-in check")
+	}
+	set := &evidence.Set{Items: []*evidence.Item{GuardrailEvidence(reg, params)}}
+	findings, _ := Evaluate(cat, reg, []*Check{check}, set, EvalOptions{Now: policyTestNow})
+	for _, f := range findings {
+		if f.Status != StatusPass && f.Status != StatusNotApplicable {
+			t.Errorf("%s: %s %q", f.Resource, f.Status, f.Message)
+		}
 	}
 }

@@ -307,6 +307,11 @@ func policyTestChecks() []*Check {
 				{Name: "max_age", Default: "720h", Loosest: "2160h"},
 				{Name: "mode", Default: "strict", Loosest: "strict"},
 				{Name: "note", Default: "x"},
+				// Declared with the wrong direction: the default's side of
+				// loosest decides instead.
+				{Name: "require_symbols", Default: true, Loosest: false},
+				{Name: "max_age_days", Default: 90, Loosest: 365, HigherIsStricter: true},
+				{Name: "min_version", Default: "TLSv1.2", Loosest: "TLSv1.2", HigherIsStricter: true},
 			}},
 	}
 }
