@@ -1,6 +1,7 @@
 package accessreview
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -102,17 +103,19 @@ func ReadExportID(path string) (string, error) {
 }
 
 // Import reads and validates the decisions of a workbook against the export
-// record it was written from. It checks that the export id matches, that no
-// data cell differs from the export, that every row has a decision, a
-// reviewer and a date, and that each date lies inside the period, on or
-// after the export and not after now. On any problem it returns an
-// *ImportError listing all of them by sheet and row, and no decisions.
+// record it was written from. The export id must match and no data cell may
+// differ from the export. Every row needs a decision, a reviewer and a date,
+// and each date must lie inside the period, on or after the export and not
+// after now. On any problem Import returns an *ImportError listing all of
+// them by sheet and row, and no decisions.
 func Import(path string, expect *Review, now time.Time) (*Decisions, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read workbook: %w", err)
 	}
-	f, err := excelize.OpenFile(path)
+	// Parse the bytes that were hashed, so the recorded SHA-256 is that of
+	// the workbook the decisions came from.
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("open workbook %s: %w; is it an .xlsx file written by 'auditpack access-review export'?", path, err)
 	}
@@ -234,6 +237,7 @@ func (im *importer) readRow(s Sheet, row Row) (Decision, bool) {
 	if RowHash(s.Name, cells) != row.SHA256 {
 		im.problem(s.Name, row.Row, row.Name, "the data cells differ from the export (%s); only the Decision, Reviewer, Date and Comment columns may change, so restore the row from the exported workbook", changedColumns(s, row, cells))
 	}
+
 	value := func(header string) (string, bool) {
 		cell := cellName(decisionColumn(s, header), row.Row)
 		if formula, _ := f.GetCellFormula(s.Name, cell); formula != "" {
@@ -243,6 +247,7 @@ func (im *importer) readRow(s Sheet, row Row) (Decision, bool) {
 		v, _ := f.GetCellValue(s.Name, cell, excelize.Options{RawCellValue: true})
 		return strings.TrimSpace(v), true
 	}
+
 	d := Decision{Sheet: s.Name, Row: row.Row, System: s.System, Type: row.Type, Account: row.Account, Name: row.Name, Email: row.Email}
 	if v, ok := value("Decision"); ok {
 		switch canonical := canonicalDecision(v); {

@@ -88,6 +88,9 @@ func (a *app) exportAccessReview(cmd *cobra.Command, out string) error {
 		Exporter:     cfg.Operator,
 	}
 	if out == "" {
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return abortedError(fmt.Errorf("create the output folder: %w", err))
+		}
 		out = filepath.Join(outDir, "access-review-"+meta.ExportID+".xlsx")
 	}
 	if info, err := os.Stat(filepath.Dir(out)); err != nil || !info.IsDir() {
@@ -166,6 +169,7 @@ func (a *app) importAccessReview(cmd *cobra.Command, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return usageErrorf("workbook %s not found; give the path of the filled-in workbook", path)
 	}
+
 	exportID, err := accessreview.ReadExportID(path)
 	if err != nil {
 		return usageErrorf("%v", err)
@@ -182,6 +186,7 @@ func (a *app) importAccessReview(cmd *cobra.Command, path string) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
+
 	decisions.ImportedBy = cfg.Operator
 	if decisions.ImportedBy == "" {
 		if u, err := user.Current(); err == nil {

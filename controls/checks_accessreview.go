@@ -13,6 +13,17 @@ import (
 // they are compared with.
 var accessReviewCollectors = []string{"accessreview", "aws.iam_access", "aws.iam", "postgres.roles", "postgres.users", "files.hr_roster"}
 
+// accessReviewCalls are the calls and queries behind the review's rows:
+// the IAM access collector's lists, the credential report with MFA
+// devices, the PostgreSQL role catalog and the users table.
+var accessReviewCalls = []string{
+	"file:read access-reviews/*.json",
+	"iam:ListUsers", "iam:ListGroupsForUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies",
+	"iam:ListRoles", "iam:ListAttachedRolePolicies",
+	"iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListMFADevices",
+	"postgres:roles", "postgres:role_memberships", "postgres:table_grants", "postgres:users",
+}
+
 var accessReviewChecks = []*Check{
 	{
 		ID:       "accessreview.completed",
@@ -27,7 +38,7 @@ var accessReviewChecks = []*Check{
 			"is approved on its own; fail when the account already existed at the export, because the review missed it.",
 		Collectors: accessReviewCollectors,
 		Kinds:      append([]string{accessreview.KindExport, accessreview.KindDecisions}, accessreview.AccessKinds...),
-		Calls:      []string{"file:read access-reviews/*.json", "iam:ListUsers", "iam:ListRoles", "postgres:roles", "postgres:users"},
+		Calls:      accessReviewCalls,
 		Evaluate:   evalAccessReviewCompleted,
 	},
 	{
@@ -42,7 +53,7 @@ var accessReviewChecks = []*Check{
 			"not collected is an error.",
 		Collectors: accessReviewCollectors,
 		Kinds:      append([]string{accessreview.KindExport, accessreview.KindDecisions}, accessreview.AccessKinds...),
-		Calls:      []string{"file:read access-reviews/*.json", "iam:ListUsers", "iam:GetCredentialReport", "iam:ListRoles", "postgres:roles", "postgres:users"},
+		Calls:      accessReviewCalls,
 		Evaluate:   evalAccessReviewRevocations,
 	},
 	{
@@ -130,6 +141,7 @@ func judgeSheetDecisions(ec *EvalContext, imp *accessreview.Imported, s accessre
 			last = d.Date
 		}
 	}
+
 	f := Finding{Resource: s.System, Evidence: imp.Evidence()}
 	details := map[string]any{
 		"export_id": imp.Review.ExportID, "sheet": s.Name, "accounts": len(s.Rows),
