@@ -89,7 +89,15 @@ func GuardrailEvidence(reg *Registry, params map[string]map[string]any) *evidenc
 			attrs.Parameters = append(attrs.Parameters, p)
 		}
 	}
-	it := evidence.MustItem(KindCheckParams, ConfigCollector, CheckParamsResource, attrs)
+	it, err := evidence.NewItem(KindCheckParams, ConfigCollector, CheckParamsResource, attrs)
+	if err != nil {
+		// A value JSON cannot encode, such as a YAML .nan, is kept as text so
+		// the finding still names it; ValidateParams rejects it before a run.
+		for i := range attrs.Parameters {
+			attrs.Parameters[i].Configured = fmt.Sprint(attrs.Parameters[i].Configured)
+		}
+		it = evidence.MustItem(KindCheckParams, ConfigCollector, CheckParamsResource, attrs)
+	}
 	it.Provenance = []evidence.Provenance{}
 	raw := params
 	if raw == nil {
@@ -104,7 +112,7 @@ func evaluateThresholds(ec *EvalContext) []Finding {
 		return []Finding{{
 			Resource: CheckParamsResource,
 			Status:   StatusError,
-			Message:  "no config.check_params evidence item: the run records checks.params as evidence, so this evidence store was not written by a run",
+			Message:  "no config.check_params evidence item: a run records checks.params as evidence only when config.thresholds is selected, so collect again with it selected",
 		}}
 	}
 	var out []Finding
@@ -346,6 +354,9 @@ func checkParamType(value, def any) error {
 		if !ok {
 			return fmt.Errorf("%s, not %s", expected, describeParamType(value))
 		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s, not an infinite or undefined number", expected)
+		}
 		if isIntegerKind(dt.Kind()) && f != math.Trunc(f) {
 			return fmt.Errorf("%s, not a fraction", expected)
 		}
@@ -444,6 +455,14 @@ func normalizeParamValue(v any) any {
 		out := make([]any, rv.Len())
 		for i := range out {
 			out[i] = normalizeParamValue(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
+		// Some YAML decoders produce map[any]any, which JSON cannot encode.
+		out := make(map[string]any, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			out[fmt.Sprint(iter.Key().Interface())] = normalizeParamValue(iter.Value().Interface())
 		}
 		return out
 	}

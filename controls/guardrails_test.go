@@ -2,6 +2,8 @@ package controls
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -211,6 +213,8 @@ func TestValidateParamsGuardrail(t *testing.T) {
 			[]string{"allowed_algorithms: invalid value \"aws:kms\"", "expected a list of text"}},
 		{"numbers in text list", map[string]map[string]any{"test.rds.backup_retention": {"allowed_algorithms": []any{"aws:kms", 3}}},
 			[]string{"allowed_algorithms", "element 1 is a whole number"}},
+		{"not a number", map[string]map[string]any{"test.rds.backup_retention": {"ratio": math.NaN()}},
+			[]string{"ratio: invalid value NaN", "not an infinite or undefined number"}},
 		{"no value", map[string]map[string]any{"test.rds.backup_retention": {"min_days": nil}},
 			[]string{"min_days: invalid value none", "expected a whole number"}},
 	}
@@ -297,5 +301,25 @@ func TestGuardrailBuiltinDefaultsWithinLimits(t *testing.T) {
 		if f.Status != StatusPass && f.Status != StatusNotApplicable {
 			t.Errorf("%s: %s %q", f.Resource, f.Status, f.Message)
 		}
+	}
+}
+
+func TestGuardrailEvidenceUnencodableValues(t *testing.T) {
+	item := GuardrailEvidence(policyTestRegistry(t), map[string]map[string]any{
+		"test.rds.backup_retention": {"ratio": math.Inf(1), "note": map[any]any{1: "x"}},
+	})
+	var attrs checkParamsAttributes
+	if err := item.Decode(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, p := range attrs.Parameters {
+		got[p.Parameter] = p.Configured
+	}
+	if got["ratio"] != "+Inf" {
+		t.Errorf("ratio recorded as %#v, want the text +Inf", got["ratio"])
+	}
+	if !strings.Contains(fmt.Sprint(got["note"]), "1:x") {
+		t.Errorf("note recorded as %#v, want the mapping kept", got["note"])
 	}
 }
