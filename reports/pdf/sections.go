@@ -348,10 +348,10 @@ func (d *doc) exceptions() {
 	} else {
 		d.paragraphs(templates.MustRender("report/exceptions-intro", nil), 9)
 		t := d.newTable(7.5,
-			column{title: "Check", width: 40},
-			column{title: "Resource", width: 46},
-			column{title: "Operation and error", width: 62},
-			column{title: "Severity", width: d.contentW - 148},
+			column{title: "Check", width: 47},
+			column{title: "Resource", width: 44},
+			column{title: "Operation and error", width: 70},
+			column{title: "Severity", width: d.contentW - 161},
 		)
 		t.start()
 		for _, f := range m.Exceptions {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/auditpack/auditpack/controls"
 	"github.com/auditpack/auditpack/reports"
 	"github.com/auditpack/auditpack/reports/internal/fixture"
 )
@@ -119,21 +120,34 @@ func TestWorkbookSheetsAndValues(t *testing.T) {
 }
 
 func TestWorkbookExceptionsListErrorFindings(t *testing.T) {
-	f := open(t, render(t, fixture.Small()))
+	in := fixture.Small()
+	f := open(t, render(t, in))
 	rows := sheetRows(t, f, "Exceptions")
-	var got []string
+	listed := map[string]string{}
 	for _, r := range rows {
-		if r["Status"] != "error" {
+		listed[r["Check"]+" "+r["Resource"]] = r["Operation and error"]
+	}
+	n := 0
+	for _, fd := range in.Results.Findings {
+		if fd.Status != controls.StatusError {
 			continue
 		}
-		got = append(got, r["Check"])
-		if r["Resource"] != "arn:aws:s3:::acme-ses-inbound" || !strings.Contains(r["Operation and error"], "AccessDenied") {
-			t.Errorf("exception row %v does not name the bucket and AccessDenied", r)
+		n++
+		msg, ok := listed[fd.CheckID+" "+fd.Resource]
+		if !ok {
+			t.Errorf("error finding %s on %s is not listed", fd.CheckID, fd.Resource)
+			continue
+		}
+		if msg != fd.Message || !strings.Contains(msg, "AccessDenied") {
+			t.Errorf("exception %s on %s reads %q, want its message %q", fd.CheckID, fd.Resource, msg, fd.Message)
 		}
 	}
-	want := "aws.s3.default_encryption,aws.s3.public_access_block,aws.s3.versioning"
-	if strings.Join(got, ",") != want {
-		t.Errorf("exceptions = %v, want %s", got, want)
+	if n != 4 {
+		t.Errorf("fixture has %d error findings, want 4", n)
+	}
+	failure := listed["checks reading aws.ec2.region "+fixture.RegionFailure.Scope]
+	if !strings.Contains(failure, "collector aws.ec2: ec2:GetEbsEncryptionByDefault failed with AccessDenied") {
+		t.Errorf("collection failure row = %q", failure)
 	}
 }
 

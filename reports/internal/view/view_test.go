@@ -22,8 +22,8 @@ func TestBuildCountsAssessedResources(t *testing.T) {
 			t.Errorf("%s: %q, want %q", id, got, want)
 		}
 	}
-	if len(m.Exceptions) != 3 {
-		t.Errorf("exceptions = %d, want the 3 error findings", len(m.Exceptions))
+	if len(m.Exceptions) != 4 {
+		t.Errorf("exceptions = %d, want the 4 error findings", len(m.Exceptions))
 	}
 	if !strings.Contains(m.Checks["aws.backup.job_results"].Note, "30 days") {
 		t.Error("backup check has no window note")
