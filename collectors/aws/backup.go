@@ -104,6 +104,10 @@ func (c *BackupCollector) Scope() string   { return c.target.Scope() }
 func (c *BackupCollector) Kinds() []string { return []string{KindBackupResource, KindBackupRegion} }
 
 // Collect lists the backup jobs of every region in scope.
+//
+// NOTE: a resource appears only when it had a job in the window. One whose
+// backups stopped more than 30 days ago is not listed at all; finding it
+// needs ListProtectedResources, which this collector does not call yet.
 func (c *BackupCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	if !req.Wants(CheckBackupJobResults) {
 		return nil
