@@ -229,7 +229,13 @@ type s3Needs struct {
 }
 
 func (n s3Needs) any() bool {
-	return n.encryption || n.versioning || n.publicAccessBlock || n.policy || n.objectLock || n.lifecycle
+	return n.everyBucket() || n.objectLock || n.lifecycle
+}
+
+// everyBucket reports whether a selected check reads every bucket, not only
+// the archive buckets.
+func (n s3Needs) everyBucket() bool {
+	return n.encryption || n.versioning || n.publicAccessBlock || n.policy
 }
 
 func s3NeedsOf(req collectors.Request) s3Needs {
@@ -299,7 +305,11 @@ func (c *S3Collector) Collect(ctx context.Context, req collectors.Request, sink 
 	g.SetLimit(c.session.Concurrency())
 	for _, b := range buckets {
 		name := aws.ToString(b.Name)
+		_, archive := archives[name]
 		delete(archives, name)
+		if !archive && !needs.everyBucket() {
+			continue
+		}
 		g.Go(func() error {
 			item := c.collectBucket(gctx, acct, clients, b, prov, needs)
 			var attrs S3Bucket

@@ -356,7 +356,15 @@ func TestS3MotoArchiveObjectLockAndRetention(t *testing.T) {
 			}
 		}
 	}
-	// Only archive buckets get the archive calls.
+	// With only the archive checks selected, other buckets get no calls.
+	for _, it := range set.ByKind(awscol.KindS3Bucket) {
+		if it.Resource == bucketARN("acme-not-archive") {
+			t.Errorf("a bucket that is not an archive was read for the archive checks: %+v", it.Provenance)
+		}
+	}
+	// With every-bucket checks selected too, only archive buckets get the
+	// archive calls.
+	set = collectWith(t, env, awscol.S3Factory, append(checks, "aws.s3.versioning")...)
 	for _, p := range itemOf(t, set, awscol.KindS3Bucket, bucketARN("acme-not-archive")).Provenance {
 		if p.Operation == "s3:GetObjectLockConfiguration" || p.Operation == "s3:GetBucketLifecycleConfiguration" {
 			t.Errorf("%s called for a bucket that is not an archive", p.Operation)
