@@ -235,8 +235,8 @@ func validateRuleFields(cat *Catalog, r config.Rule, taken map[string]string) er
 }
 
 // checkRuleOutputType rejects an expression whose type the CEL checker
-// determines and which is neither a bool nor a map with string keys. An expression typed dyn,
-// such as attributes.enabled, is checked when it runs.
+// determines and which is neither a bool nor a map with string keys. An
+// expression typed dyn, such as attributes.enabled, is checked when it runs.
 func checkRuleOutputType(t *cel.Type) error {
 	switch t.Kind() {
 	case types.BoolKind, types.DynKind:
@@ -393,7 +393,7 @@ func ruleVerdict(val ref.Val) (Status, string, error) {
 		return "", "", fmt.Errorf("expression returned a map that cannot be read: %v", err)
 	}
 	m := native.(map[string]any)
-	for k := range m {
+	for _, k := range sortedParamKeys(m) {
 		if k != ruleStatusKey && k != ruleMessageKey {
 			return "", "", fmt.Errorf("expression returned a map with unknown key %q: use only status and message", k)
 		}
