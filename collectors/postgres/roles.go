@@ -11,7 +11,9 @@ import (
 )
 
 const (
-	rolesSQL = `SELECT oid::int8, rolname::text, rolcanlogin, rolsuper, rolcreaterole, rolbypassrls, rolinherit, rolvaliduntil
+	// rolesSQL reads VALID UNTIL 'infinity' as no expiry, which it is.
+	rolesSQL = `SELECT oid::int8, rolname::text, rolcanlogin, rolsuper, rolcreaterole, rolbypassrls, rolinherit,
+       CASE WHEN isfinite(rolvaliduntil) THEN rolvaliduntil END
 FROM pg_roles ORDER BY rolname`
 	// membersSQL15 reads memberships before PostgreSQL 16, which has no
 	// per-grant inherit and set options.

@@ -179,3 +179,29 @@ func TestServerSettingsWithoutTLS(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSMinVersionFailsForTLSv1(t *testing.T) {
+	pg := cluster(t)
+	db := newDatabase(t, pg)
+	ctx := context.Background()
+	t.Cleanup(func() {
+		if err := pg.SetSettings(ctx, map[string]string{}); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := pg.SetSettings(ctx, map[string]string{"ssl_min_protocol_version": "TLSv1"}); err != nil {
+		t.Fatal(err)
+	}
+	var f controls.Finding
+	// A reload reaches new sessions shortly after pg_reload_conf returns.
+	for i := 0; i < 50; i++ {
+		f = only(t, serverRun(t, pg, pg.DSN(db)), postgres.CheckTLSMinVersion)
+		if f.Status == controls.StatusFail {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if f.Status != controls.StatusFail || !strings.Contains(f.Message, "TLSv1 is below TLSv1.2") {
+		t.Errorf("status = %s, want fail: %s", f.Status, f.Message)
+	}
+}

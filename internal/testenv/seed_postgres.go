@@ -27,6 +27,25 @@ const (
 	DemoTerminatedEmail = "Mark.Ellis@Example.com"
 )
 
+// The demo's burst of failed logins that no lockout follows: user 6 fails
+// seven times, 90 seconds apart.
+const (
+	demoUnlockedActor    = 6
+	demoUnlockedFailures = 7
+	demoFailureSpacing   = 90 * time.Second
+)
+
+// DemoUnlockedBurst returns when the demo's burst of failed logins without
+// a lockout starts, for a seed at now.
+func DemoUnlockedBurst(now time.Time) time.Time {
+	return now.UTC().Truncate(time.Second).AddDate(0, 0, -10).Add(5 * time.Hour)
+}
+
+// DemoUnlockedBurstEnd returns the time of that burst's last failure.
+func DemoUnlockedBurstEnd(now time.Time) time.Time {
+	return DemoUnlockedBurst(now).Add((demoUnlockedFailures - 1) * demoFailureSpacing)
+}
+
 // DemoUser is one row of the demo "Users" table.
 type DemoUser struct {
 	ID        int
@@ -142,15 +161,15 @@ func SeedDemoDatabase(ctx context.Context, dsn string, now time.Time) error {
 	var events []event
 	burst := func(start time.Time, user, failures int, lock bool) {
 		for i := 0; i < failures; i++ {
-			events = append(events, event{start.Add(time.Duration(i) * 90 * time.Second), "user_login", "failure", user})
+			events = append(events, event{start.Add(time.Duration(i) * demoFailureSpacing), "user_login", "failure", user})
 		}
 		if lock {
-			events = append(events, event{start.Add(time.Duration(failures)*90*time.Second + 30*time.Second), "account_locked", "success", user})
+			events = append(events, event{start.Add(time.Duration(failures)*demoFailureSpacing + 30*time.Second), "account_locked", "success", user})
 		}
 	}
 	// A burst followed by a lockout, and one with none.
 	burst(now.AddDate(0, 0, -20).Add(3*time.Hour), 3, 6, true)
-	burst(now.AddDate(0, 0, -10).Add(5*time.Hour), 6, 7, false)
+	burst(DemoUnlockedBurst(now), demoUnlockedActor, demoUnlockedFailures, false)
 	events = append(events,
 		event{now.AddDate(0, 0, -55), "permission_change", "success", 1},
 		event{now.AddDate(0, 0, -33), "role_change", "success", 5},
