@@ -82,13 +82,13 @@ func TestStatementTimeoutIsError(t *testing.T) {
 	db := demoDatabase(t, pg, now)
 	// Every query on the view sleeps longer than the statement timeout.
 	err := pg.Exec(context.Background(), db,
-		`CREATE VIEW slow_audit AS SELECT a.* FROM public."AuditLogs" a, (SELECT pg_sleep(2)) s`)
+		`CREATE VIEW slow_audit AS SELECT a.* FROM public."AuditLogs" a, (SELECT pg_sleep(5)) s`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pc := demoConfig()
 	pc.AuditLog.Table = "slow_audit"
-	pc.StatementTimeout = 150 * time.Millisecond
+	pc.StatementTimeout = time.Second
 	r := newRun(t, now, pg.DSN(db), pc)
 	r.checks = []string{postgres.CheckRetention, postgres.CheckGaps, postgres.CheckAdminMFA}
 	fs := r.evaluate(t, r.collect(t))
