@@ -105,6 +105,10 @@ type Row struct {
 	// credentials are unknown), any role, a PostgreSQL login role that has
 	// not expired, an application user in an active status.
 	Active bool `json:"active"`
+	// Observed is when Active was last read from the system, when that is
+	// earlier than the collection: the credential report's generation time
+	// for IAM users.
+	Observed *time.Time `json:"observed,omitempty"`
 	// Created is when the account was created, when the system records it.
 	Created *time.Time `json:"created,omitempty"`
 	Cells   []string   `json:"cells"`

@@ -431,3 +431,19 @@ func reqFor(p period.Period) collectors.Request {
 	}
 	return collectors.Request{Now: importTime, Period: p, Checks: checks}
 }
+
+func TestReportOnlyUserLeftOut(t *testing.T) {
+	set := baseSet()
+	row := awscol.CredentialReportRow{User: "ghost", ARN: userARN("ghost"), PasswordEnabled: awscol.PasswordEnabled}
+	set.Items = append(set.Items, evidence.MustItem(awscol.KindIAMUser, "aws.iam", userARN("ghost"), awscol.IAMUser{CredentialReportRow: row}))
+	set.Sort()
+	review, err := accessreview.Build(set, testMeta("ar-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range review.Sheets[0].Rows {
+		if r.Name == "ghost" {
+			t.Error("a user that only the credential report lists, deleted since ListUsers ran, is in the review")
+		}
+	}
+}

@@ -221,9 +221,11 @@ func awsSheets(set *evidence.Set) []Sheet {
 			rep, hasReport := report[u.Name]
 			s.Rows = append(s.Rows, iamUserRow(u, rep, hasReport))
 		}
+		// The credential report can be up to four hours old, so a user it
+		// lists that a complete ListUsers lacks was deleted since.
 		var extra []string
 		for name := range report {
-			if !seen[name] {
+			if !seen[name] && !access.UsersListed {
 				extra = append(extra, name)
 			}
 		}
@@ -251,6 +253,7 @@ func accountOfARN(arn string) string {
 func iamUserRow(u awscol.IAMAccessUser, rep awscol.IAMUser, hasReport bool) Row {
 	console, mfa, keys, lastUsed := "unknown", "unknown", "unknown", "unknown"
 	active := true
+	var observed *time.Time
 	if hasReport {
 		console = yesNo(rep.HasConsolePassword())
 		mfa = yesNo(rep.MFAActive || len(rep.MFADevices) > 0)
@@ -259,16 +262,18 @@ func iamUserRow(u awscol.IAMAccessUser, rep awscol.IAMUser, hasReport bool) Row 
 		for _, k := range rep.AccessKeys {
 			active = active || k.Active
 		}
+		observed = rep.ReportGeneratedTime
 	} else if u.PasswordLastUsed != nil {
 		lastUsed = formatDate(u.PasswordLastUsed) + " (console)"
 	}
 	return Row{
-		Type:    TypeIAMUser,
-		Account: u.ARN,
-		Name:    u.Name,
-		Email:   emailOf(u.Name),
-		Active:  active,
-		Created: u.Created,
+		Type:     TypeIAMUser,
+		Account:  u.ARN,
+		Name:     u.Name,
+		Email:    emailOf(u.Name),
+		Active:   active,
+		Observed: observed,
+		Created:  u.Created,
 		Cells: []string{
 			"IAM user", u.Name, u.ARN, formatDate(u.Created), console, mfa, keys, lastUsed,
 			joinOrNone(u.Groups), joinOrNone(u.AttachedPolicies), joinOrNone(u.InlinePolicies), "",

@@ -253,6 +253,12 @@ func evalAccessReviewRevocations(ec *EvalContext) []Finding {
 		default:
 			f.Status = StatusFail
 			f.Message = fmt.Sprintf("%s was marked Revoke by %s on %s but is still active; remove its access or record why it stays", d.Name, d.Reviewer, d.Date)
+			// IAM regenerates the credential report at most every four
+			// hours, so name its age: a removal after it shows on the next
+			// collection.
+			if now.Observed != nil {
+				f.Message += fmt.Sprintf(" (per the credential report generated at %s)", now.Observed.UTC().Format(time.RFC3339))
+			}
 			if d.Comment != "" {
 				f.Message += fmt.Sprintf(" (reviewer's comment: %s)", d.Comment)
 			}
