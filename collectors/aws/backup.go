@@ -136,6 +136,7 @@ func backupWindow(req collectors.Request) BackupWindow {
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
+	now = now.Truncate(time.Second)
 	start := now.Add(-BackupJobWindow)
 	if !req.Period.Start.IsZero() && req.Period.Start.After(start) {
 		start = req.Period.Start.UTC()
