@@ -155,7 +155,13 @@ func Build(in *reports.Input) (*Suites, error) {
 }
 
 func testCase(f controls.Finding, period string) (Case, error) {
-	c := Case{Name: f.CheckID + " " + f.Resource, Classname: f.CheckID, Time: "0"}
+	// CI systems show a case as classname and name, here the check and
+	// the resource.
+	name := f.Resource
+	if name == "" {
+		name = "(no resource)"
+	}
+	c := Case{Name: name, Classname: f.CheckID, Time: "0"}
 	var body []string
 	body = append(body, "severity: "+string(f.Severity))
 	body = append(body, "message: "+f.Message)
