@@ -56,7 +56,8 @@ var awsS3Checks = []*Check{
 			"when the account-level or the bucket-level setting turns it on. This keeps data from being " +
 			"published outside the system boundary (CC6.1, CC6.6). A missing configuration at either level " +
 			"means its flags are off. When the account-level setting cannot be read, buckets are judged from " +
-			"their own setting and the finding says the account level is unknown.",
+			"their own setting and the finding says the account level is unknown; when a bucket's own setting " +
+			"cannot be read, it passes only if the account level turns every flag on.",
 		Collectors: []string{"aws.s3"},
 		Kinds:      []string{awscol.KindS3Bucket, awscol.KindS3Account},
 		Calls:      []string{"s3:ListBuckets", "s3:GetBucketLocation", "s3:GetPublicAccessBlock", "s3control:GetPublicAccessBlock"},
@@ -287,14 +288,28 @@ func evalS3PublicAccessBlock(ec *EvalContext) []Finding {
 		accounts[id] = accountBlock{block: a.PublicAccessBlock}
 	}
 
-	buckets, out := s3Buckets(ec, awscol.S3GroupPublicAccessBlock)
+	// A bucket whose own setting could not be read is still blocked when
+	// the account level turns every flag on, so only the region is
+	// required here.
+	buckets, out := s3Buckets(ec)
 	for _, b := range buckets {
+		acct, known := accounts[provenanceAccount(b.item)]
+		if bucketErr, bad := b.item.Errors[awscol.S3GroupPublicAccessBlock]; bad {
+			if known && acct.block != nil && s3AllFlagsOn(*acct.block) {
+				f := ec.Finding(b.item, StatusPass, "all four Block Public Access flags on (source account-level; bucket-level unreadable: %s)", bucketErr.String())
+				f.Details = map[string]any{"source": "account-level", "bucket_level_error": bucketErr.Code, "account_level_known": true}
+				out = append(out, f)
+			} else {
+				f, _ := ec.ItemError(b.item, awscol.S3GroupPublicAccessBlock)
+				out = append(out, f)
+			}
+			continue
+		}
 		pab := b.attrs.PublicAccessBlock
 		if pab == nil {
 			out = append(out, s3Missing(ec, b.item, "Block Public Access"))
 			continue
 		}
-		acct, known := accounts[provenanceAccount(b.item)]
 		accountKnown := known && acct.block != nil
 		var accountFlags []awscol.S3Flag
 		if accountKnown {
@@ -353,8 +368,19 @@ func evalS3PublicAccessBlock(ec *EvalContext) []Finding {
 	return out
 }
 
-// s3AccountOf returns the account id of a bucket item, read from its
-// provenance because bucket ARNs carry no account.
+// s3AllFlagsOn reports whether all four Block Public Access flags are on.
+func s3AllFlagsOn(p awscol.S3PublicAccessBlock) bool {
+	for _, f := range p.Flags() {
+		if !f.On {
+			return false
+		}
+	}
+	return true
+}
+
+// provenanceAccount returns the id of the account an item was collected
+// from, read from its provenance: bucket ARNs carry no account, and an
+// organization trail's ARN names the management account.
 func provenanceAccount(it *evidence.Item) string {
 	for _, p := range it.Provenance {
 		if p.Account != "" {

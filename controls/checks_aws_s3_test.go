@@ -204,3 +204,21 @@ func TestStorageChecksDeclareEverything(t *testing.T) {
 		}
 	}
 }
+
+func TestS3BlockPublicAccessBucketUnreadable(t *testing.T) {
+	denied := func() *evidence.Item {
+		it := bucketItem(awscol.S3Bucket{Name: "acme-denied"})
+		it.AddError(awscol.S3GroupPublicAccessBlock, evidence.CollectError{Operation: "s3:GetPublicAccessBlock", Code: "AccessDenied"})
+		return it
+	}
+	account := func(on bool) *evidence.Item {
+		block := awscol.S3PublicAccessBlock{Configured: true, BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: on}
+		return evidence.MustItem(awscol.KindS3Account, "aws.s3", storageAccount, awscol.S3Account{PublicAccessBlock: &block})
+	}
+	f := onlyFinding(t, evalStorageCheck(t, "aws.s3.public_access_block", nil, denied(), account(true)))
+	expectFinding(t, f, StatusPass, "bucket-level unreadable: s3:GetPublicAccessBlock failed with AccessDenied")
+	f = onlyFinding(t, evalStorageCheck(t, "aws.s3.public_access_block", nil, denied(), account(false)))
+	expectFinding(t, f, StatusError, "s3:GetPublicAccessBlock failed with AccessDenied")
+	f = onlyFinding(t, evalStorageCheck(t, "aws.s3.public_access_block", nil, denied()))
+	expectFinding(t, f, StatusError, "AccessDenied")
+}
