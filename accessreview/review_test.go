@@ -367,7 +367,7 @@ func TestChecksOnLaterCollection(t *testing.T) {
 
 	wantStatus(t, got, "accessreview.revocations_applied "+userARN("alice"), controls.StatusPass, "disabled")
 	wantStatus(t, got, "accessreview.revocations_applied "+userARN("bob"), controls.StatusFail, "still active")
-	wantStatus(t, got, "accessreview.revocations_applied "+pgBase+"/roles/svc_app", controls.StatusPass, "no longer exists")
+	wantStatus(t, got, "accessreview.revocations_applied "+pgBase+"/roles/svc_app", controls.StatusPass, "no longer among the active accounts")
 	wantStatus(t, got, "accessreview.revocations_applied "+pgBase+"/users/frank@example.com", controls.StatusFail, "still active")
 	wantStatus(t, got, "accessreview.completed aws:"+account, controls.StatusPass, "reviewed by gina@example.com")
 	wantStatus(t, got, "accessreview.completed "+userARN("carl"), controls.StatusFail, "missing from it")

@@ -246,7 +246,7 @@ func evalAccessReviewRevocations(ec *EvalContext) []Finding {
 		switch {
 		case now == nil:
 			f.Status = StatusPass
-			f.Message = fmt.Sprintf("%s, marked Revoke by %s on %s, no longer exists", d.Name, d.Reviewer, d.Date)
+			f.Message = fmt.Sprintf("%s, marked Revoke by %s on %s, is no longer among the active accounts of %s", d.Name, d.Reviewer, d.Date, d.System)
 		case !now.Active:
 			f.Status = StatusPass
 			f.Message = fmt.Sprintf("%s, marked Revoke by %s on %s, still exists but is disabled", d.Name, d.Reviewer, d.Date)
