@@ -53,6 +53,8 @@ type Provenance struct {
 	Account string `json:"account,omitempty"`
 	// Identity is the AWS caller ARN or the database role.
 	Identity string `json:"identity,omitempty"`
+	// ServerVersion is the database server's version for SQL queries.
+	ServerVersion string `json:"server_version,omitempty"`
 	// Attempts is how many attempts the call took, retries included.
 	Attempts int `json:"attempts,omitempty"`
 	// Time is when the call completed, in UTC.

@@ -169,12 +169,13 @@ func (s *session) query(ctx context.Context, op, sql string, params map[string]a
 	s.savepoint++
 	sp := "auditpack_" + strconv.Itoa(s.savepoint)
 	prov := evidence.Provenance{
-		Operation:  "postgres:" + op,
-		SQL:        sql,
-		Parameters: params,
-		Endpoint:   s.t.endpoint(),
-		Identity:   s.role,
-		Attempts:   1,
+		Operation:     "postgres:" + op,
+		SQL:           sql,
+		Parameters:    params,
+		Endpoint:      s.t.endpoint(),
+		Identity:      s.role,
+		ServerVersion: s.version,
+		Attempts:      1,
 	}
 	if _, err := s.tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
 		prov.Time = time.Now().UTC()

@@ -114,6 +114,20 @@ func TestDemoDatabaseFindings(t *testing.T) {
 			}
 		}
 	})
+	t.Run("provenance", func(t *testing.T) {
+		it := set.ByKind(postgres.KindAuditLog)[0]
+		if len(it.Provenance) < 3 {
+			t.Fatalf("only %d provenance records", len(it.Provenance))
+		}
+		for _, p := range it.Provenance {
+			if p.SQL == "" || p.Identity != "postgres" || p.ServerVersion == "" || p.Time.Location() != time.UTC {
+				t.Errorf("incomplete provenance %+v", p)
+			}
+			if want := strings.TrimPrefix(base(pg, db), "postgres://"); p.Endpoint != want {
+				t.Errorf("endpoint = %q, want %q", p.Endpoint, want)
+			}
+		}
+	})
 	t.Run("daily_counts", func(t *testing.T) {
 		var a postgres.AuditLogAttrs
 		item(t, set, postgres.KindAuditLog, &a)
