@@ -43,8 +43,10 @@ the HR roster match when hr_roster is configured), and writes one sheet per
 system. Reviewers fill the Decision (Keep, Revoke or Modify), Reviewer, Date
 and Comment columns; the other columns are locked. The export record, with a
 SHA-256 of each row, is kept in the output folder's access-reviews/ folder
-for the import. When some accounts could not be collected, nothing is
-written and the command exits 4.`,
+for the import. The workbook and the record are not redacted, because
+reviewers must recognise the accounts; a run's bundle redacts them as
+configured. When some accounts could not be collected, nothing is written
+and the command exits 4.`,
 		Example: `  auditpack access-review export --config auditpack.yaml --out review.xlsx
   auditpack access-review export --period 2026-Q4 --out q4-review.xlsx`,
 		Args: cobra.NoArgs,
@@ -69,6 +71,9 @@ func (a *app) exportAccessReview(cmd *cobra.Command, out string) error {
 	cfg := lc.Config
 	cfg.Checks.Select = append([]string(nil), accessreview.ExportChecks...)
 	cfg.Checks.Skip = nil
+	// Reviewers must recognise the accounts, so the workbook and the export
+	// record keep names and addresses; a run redacts them in its bundle.
+	cfg.Redact = nil
 	plan, err := pipeline.Prepare(cfg, pipeline.Options{
 		Dir: lc.Dir, Now: time.Now(), Getenv: a.getenv, Logger: a.logger,
 		ToolVersion: Version, ToolCommit: Commit,
