@@ -271,3 +271,30 @@ func TestLockoutWithoutLoginTypes(t *testing.T) {
 		t.Error("statistics of unselected checks were collected")
 	}
 }
+
+func TestTwoDatabasesAreJudgedSeparately(t *testing.T) {
+	pg := cluster(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seeded := demoDatabase(t, pg, now)
+	empty := newDatabase(t, pg)
+	second := demoConfig()
+	second.Name, second.DSNEnv = "reporting", "REPORTING_DATABASE_URL"
+	r := newRun(t, now, pg.DSN(seeded), demoConfig(), second)
+	r.env["REPORTING_DATABASE_URL"] = pg.DSN(empty)
+	r.checks = []string{postgres.CheckGaps, postgres.CheckAdminMFA}
+	fs := r.evaluate(t, r.collect(t))
+
+	if f := byResource(t, fs, postgres.CheckGaps, base(pg, seeded)+"/tables/public.AuditLogs"); f.Status != controls.StatusFail {
+		t.Errorf("seeded gaps = %s: %s", f.Status, f.Message)
+	}
+	for _, check := range []string{postgres.CheckGaps, postgres.CheckAdminMFA} {
+		table := "AuditLogs"
+		if check == postgres.CheckAdminMFA {
+			table = "Users"
+		}
+		f := byResource(t, fs, check, base(pg, empty)+"/tables/public."+table)
+		if f.Status != controls.StatusError {
+			t.Errorf("%s on the database without tables = %s, want error: %s", check, f.Status, f.Message)
+		}
+	}
+}
