@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 
@@ -94,7 +95,7 @@ func (c *ServerCollector) Collect(ctx context.Context, req collectors.Request, s
 	}
 
 	if req.Wants(CheckSSLRequired) {
-		c.collectTLSEnforcement(ctx, s, item, &attrs)
+		c.collectTLSEnforcement(ctx, s, item, &attrs, req.Logger)
 	}
 
 	if err := item.SetAttributes(attrs); err != nil {
@@ -106,7 +107,7 @@ func (c *ServerCollector) Collect(ctx context.Context, req collectors.Request, s
 
 // collectTLSEnforcement reads rds.force_ssl, the pg_hba rules and the
 // session's own TLS state.
-func (c *ServerCollector) collectTLSEnforcement(ctx context.Context, s *session, item *evidence.Item, attrs *ServerAttrs) {
+func (c *ServerCollector) collectTLSEnforcement(ctx context.Context, s *session, item *evidence.Item, attrs *ServerAttrs, logger *slog.Logger) {
 	prov, err := s.query(ctx, "server_force_ssl", forceSSLSQL, nil, nil, func(r pgx.Rows) error {
 		for r.Next() {
 			var v *string
@@ -157,5 +158,12 @@ func (c *ServerCollector) collectTLSEnforcement(ctx context.Context, s *session,
 	item.Provenance = append(item.Provenance, prov)
 	if err != nil {
 		item.AddError(GroupSessionSSL, collectError("server_session_ssl", err, c.t.password))
+		return
+	}
+	if logger != nil && attrs.SessionSSL != nil {
+		// The session's own encryption shows only that TLS is available,
+		// so it is logged as context and never used as proof.
+		logger.Info("postgres session encryption (context only)", "endpoint", c.t.endpoint(),
+			"tls", attrs.SessionSSL.SSL, "version", attrs.SessionSSL.Version)
 	}
 }
