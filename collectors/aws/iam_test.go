@@ -80,13 +80,15 @@ func TestIAMMotoUsersMFAAndPolicy(t *testing.T) {
 	wantStatus(t, findingOf(t, loose, "aws.iam.password_policy", acct), controls.StatusPass, "")
 }
 
-func TestIAMMotoReportGeneratedOnFirstRun(t *testing.T) {
+func TestIAMMotoFreshAccount(t *testing.T) {
 	moto := testenv.RequireMoto(t)
 	client := iam.NewFromConfig(sdkConfig(moto.Endpoint, "us-east-1"))
 	if _, err := client.CreateUser(context.Background(), &iam.CreateUserInput{UserName: awsv2.String("dana")}); err != nil {
 		t.Fatal(err)
 	}
-	set := collectWith(t, storageEnv(moto.Endpoint), awscol.IAMFactory, "aws.iam.unused_credentials")
+	set := collectWith(t, storageEnv(moto.Endpoint), awscol.IAMFactory, "aws.iam.unused_credentials", "aws.iam.password_policy")
+	policy := findingOf(t, evaluateChecks(t, set, nil, "aws.iam.password_policy"), "aws.iam.password_policy", "aws:"+motoAccountID)
+	wantStatus(t, policy, controls.StatusFail, "no custom password policy set; AWS default in effect")
 	var report awscol.IAMCredentialReport
 	if err := itemOf(t, set, awscol.KindIAMCredentialReport, "aws:"+motoAccountID).Decode(&report); err != nil {
 		t.Fatal(err)
