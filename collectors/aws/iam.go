@@ -389,10 +389,10 @@ const (
 	codeReportInProgress = "ReportInProgress"
 )
 
-// credentialReport fetches the credential report. When none is usable it
-// requests a new one from IAM and polls with a doubling wait until the report
-// is ready or aws.credential_report_timeout has passed; the error then
-// carries the last error code.
+// credentialReport fetches the credential report. When none is usable, it
+// requests a new one from IAM and polls with a doubling wait until the
+// report is ready or aws.credential_report_timeout has passed. The error
+// then carries the last error code.
 func (c *IAMCollector) credentialReport(ctx context.Context, acct *Account, client *iam.Client, item *evidence.Item) ([]CredentialReportRow, *time.Time, []evidence.Provenance, *evidence.CollectError) {
 	home := c.session.Config().HomeRegion
 	timeout := c.session.Config().CredentialReportTimeout
