@@ -21,6 +21,14 @@ test:
 demo: build
 	$(GO) run ./internal/demo -bin $(BIN) -config configs/demo.yaml -out demo-output
 
+# Runs every benchmark of the project (AWS collection against moto_server and
+# its floor, the manual ways, audit-log statistics, reports) and rewrites
+# docs/benchmarks.md from that run. Needs hyperfine, benchstat, GNU time,
+# moto_server, the AWS CLI and boto3; BENCHFLAGS passes options such as
+# -rounds 2 to internal/bench.
+bench:
+	$(GO) run ./internal/bench -out docs/benchmarks.md $(BENCHFLAGS)
+
 # Regenerates the check and configuration references from the code.
 docs:
 	$(GO) run ./internal/docgen

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// auditLogBenchmark seeds its own audit table; it runs once per size, with
+// the row count in AUDITPACK_BENCH_ROWS.
+const auditLogBenchmark = "BenchmarkAuditLogCollector"
+
+// goBenchmark is one Benchmark function and what its runs measured.
+type goBenchmark struct {
+	Dir  string // package folder relative to the root, such as reports/pdf
+	Name string
+	// Label tells apart runs of one function with different settings.
+	Label string
+	Count int
+	Runs  []benchLine
+	// MaxRSSKB is the peak RSS of the whole test process (/usr/bin/time -v).
+	MaxRSSKB  int
+	Benchstat string
+	Raw       string
+}
+
+// benchLine is one result line of `go test -bench`.
+type benchLine struct {
+	NsPerOp float64
+	Metrics map[string]float64
+}
+
+// median returns the median of a metric over the runs ("ns/op" for time).
+func (b *goBenchmark) median(metric string) (float64, bool) {
+	var vs []float64
+	for _, r := range b.Runs {
+		if metric == "ns/op" {
+			vs = append(vs, r.NsPerOp)
+		} else if v, ok := r.Metrics[metric]; ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0, false
+	}
+	sort.Float64s(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+var benchFunc = regexp.MustCompile(`(?m)^func (Benchmark\w*)\(b \*testing\.B\)`)
+
+// discoverBenchmarks finds every Benchmark function in the repository's
+// test files, by package folder.
+func discoverBenchmarks(root string) (map[string][]string, error) {
+	found := map[string][]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "vendor" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		for _, m := range benchFunc.FindAllSubmatch(data, -1) {
+			found[rel] = append(found[rel], string(m[1]))
+		}
+		return nil
+	})
+	for dir := range found {
+		sort.Strings(found[dir])
+	}
+	return found, err
+}
+
+// runGoBenchmarks compiles each package's test binary once and runs each of
+// its benchmarks in its own process under /usr/bin/time -v.
+func (h *harness) runGoBenchmarks(ctx context.Context) ([]*goBenchmark, error) {
+	found, err := discoverBenchmarks(h.root)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for d := range found {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	var results []*goBenchmark
+	for _, dir := range dirs {
+		isPostgres := false
+		for _, name := range found[dir] {
+			isPostgres = isPostgres || name == auditLogBenchmark
+		}
+		if (isPostgres && h.skip["postgres"]) || (!isPostgres && h.skip["go"]) {
+			continue
+		}
+		bin := filepath.Join(h.tmp, strings.ReplaceAll(dir, string(filepath.Separator), "_")+".test")
+		h.logf("compiling the benchmarks of ./%s", dir)
+		if _, err := h.command(ctx, "go", "test", "-c", "-o", bin, "./"+dir); err != nil {
+			return nil, err
+		}
+		for _, name := range found[dir] {
+			if name == auditLogBenchmark {
+				for _, rows := range []int{h.pgSmallRows, h.pgRows} {
+					b := &goBenchmark{Dir: dir, Name: name, Label: fmt.Sprintf("%d rows", rows), Count: 1}
+					env := []string{"AUDITPACK_BENCH_ROWS=" + strconv.Itoa(rows)}
+					if err := h.runBenchmark(ctx, bin, b, env, "-test.benchtime", "1x", "-test.timeout", "60m"); err != nil {
+						return nil, err
+					}
+					results = append(results, b)
+				}
+				continue
+			}
+			b := &goBenchmark{Dir: dir, Name: name, Count: h.benchCount}
+			if err := h.runBenchmark(ctx, bin, b, nil, "-test.timeout", "30m"); err != nil {
+				return nil, err
+			}
+			results = append(results, b)
+		}
+	}
+	return results, nil
+}
+
+var benchResult = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
+
+func (h *harness) runBenchmark(ctx context.Context, bin string, b *goBenchmark, env []string, extra ...string) error {
+	label := b.Name
+	if b.Label != "" {
+		label += " (" + b.Label + ")"
+	}
+	h.logf("running %s of ./%s, %d time(s)", label, b.Dir, b.Count)
+	timeOut := filepath.Join(h.tmp, "time-"+b.Name+".txt")
+	args := append([]string{"-v", "-o", timeOut, bin,
+		"-test.run", "^$", "-test.bench", "^" + b.Name + "$", "-test.benchmem", "-test.count", strconv.Itoa(b.Count)}, extra...)
+	out, err := h.commandEnv(ctx, env, filepath.Join(h.root, b.Dir), "/usr/bin/time", args...)
+	b.Raw = out
+	if err != nil {
+		return fmt.Errorf("%s: %w\n%s", label, err, tail(out, 4000))
+	}
+	for _, line := range strings.Split(out, "\n") {
+		m := benchResult.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		r := benchLine{Metrics: map[string]float64{}}
+		fields := strings.Fields(m[3])
+		for i := 0; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			if fields[i+1] == "ns/op" {
+				r.NsPerOp = v
+			} else {
+				r.Metrics[fields[i+1]] = v
+			}
+		}
+		b.Runs = append(b.Runs, r)
+	}
+	if len(b.Runs) == 0 {
+		return fmt.Errorf("%s printed no result line:\n%s", label, tail(out, 4000))
+	}
+	if tv, err := os.ReadFile(timeOut); err == nil {
+		if m := maxRSSLine.FindSubmatch(tv); m != nil {
+			b.MaxRSSKB, _ = strconv.Atoi(string(m[1]))
+		}
+	}
+	rawFile := filepath.Join(h.tmp, "bench-"+b.Name+".txt")
+	if err := os.WriteFile(rawFile, []byte(out), 0o644); err != nil {
+		return err
+	}
+	stat, err := h.command(ctx, h.benchstatBin, rawFile)
+	if err != nil {
+		return err
+	}
+	b.Benchstat = strings.TrimSpace(strings.ReplaceAll(stat, rawFile, b.Name))
+	return nil
+}

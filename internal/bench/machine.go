@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// machine describes where the run happened.
+type machine struct {
+	CPUs      string
+	CPUModel  string
+	Memory    string
+	Kernel    string
+	LoadStart string
+	Versions  []string
+}
+
+func readMachine(ctx context.Context, h *harness) machine {
+	m := machine{LoadStart: readLoad()}
+	m.CPUs = firstLine(ctx, "nproc")
+	m.Kernel = firstLine(ctx, "uname", "-r")
+	m.CPUModel = procField("/proc/cpuinfo", "model name")
+	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
+		m.Memory = kb
+	}
+	for _, v := range [][]string{
+		{"go", "version"},
+		{"hyperfine", "--version"},
+		{"aws", "--version"},
+		{"python3", "-c", "import boto3, moto; print('boto3', boto3.__version__, '/ moto', moto.__version__)"},
+		{h.benchstatBin, "-h"},
+	} {
+		if v[0] == h.benchstatBin {
+			continue // benchstat has no version flag
+		}
+		if line := firstLine(ctx, v[0], v[1:]...); line != "" {
+			m.Versions = append(m.Versions, line)
+		}
+	}
+	if line := firstLine(ctx, "sh", "-c", "$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -1 || echo postgres) --version"); line != "" {
+		m.Versions = append(m.Versions, line)
+	}
+	return m
+}
+
+func firstLine(ctx context.Context, name string, args ...string) string {
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	if err != nil && len(out) == 0 {
+		return ""
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+// procField returns the value of the first "key: value" line of a /proc
+// file.
+func procField(path, key string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// readLoad returns the 1, 5 and 15 minute load averages.
+func readLoad() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
