@@ -16,13 +16,12 @@ type line struct {
 }
 
 // breakRank orders the places a line may end: a space is best, then the
-// separators of paths and lists, then those inside names.
+// separators of paths and lists, then places inside names (after a '.' or
+// '-', or between CJK characters and placeholders, which have no spaces).
 func breakRank(g glyph) int {
 	switch {
 	case g.space:
 		return 3
-	case g.placeholder, g.face != nil && g.face.family == fallbackFamily:
-		return 2
 	case len(g.text) == 1 && strings.Contains("/:,;|=&?", g.text):
 		return 2
 	case g.breakAfter:

@@ -314,3 +314,29 @@ func TestPDFRowTallerThanPageSplits(t *testing.T) {
 		t.Errorf("a row taller than a page was drawn on %d page", pages)
 	}
 }
+
+func TestPDF_01_CJKFallbackFont(t *testing.T) {
+	const font = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
+	if _, err := os.Stat(font); err != nil {
+		t.Skipf("CJK fallback font %s not installed (fonts-ipafont-gothic)", font)
+	}
+	var logs logRecords
+	in := fixture.Small()
+	in.Logger = logs.logger()
+	in.PDFFallbackFont = font
+	text := pdfText(t, render(t, in), 0, 0)
+	if !strings.Contains(text, fixture.UserLi) {
+		t.Errorf("extracted text lacks %s drawn from the fallback font", fixture.UserLi)
+	}
+	if strings.Contains(text, "[U+674E]") {
+		t.Error("李 is a placeholder although the fallback font has it")
+	}
+	for _, want := range []string{fixture.UserJurgen, fixture.UserDorde, fixture.UserZoe} {
+		if !strings.Contains(text, want) {
+			t.Errorf("extracted text lacks %q", want)
+		}
+	}
+	if w := logs.warnings(t); len(w) != 0 {
+		t.Errorf("warnings although every character was drawn: %v", w)
+	}
+}
