@@ -527,7 +527,7 @@ func utcPtr(t *time.Time) *time.Time {
 // as instants: no result depends on the session's TimeZone.
 
 // extentSQL reads the oldest and newest event of the whole table, which an
-// index on the time column answers without a scan.
+// index on the time column returns without a scan.
 func extentSQL(q auditQuery) string {
 	return fmt.Sprintf(`SELECT %s, %s FROM %s`, q.agg("min"), q.agg("max"), q.table)
 }
@@ -536,8 +536,8 @@ func extentSQL(q auditQuery) string {
 // type and outcome with the first and last event of each hour. Daily
 // counts are sums of the hours. A gap between consecutive events in
 // different hours runs from one hour's last event to the next non-empty
-// hour's first event, so every gap of an hour or more is found exactly; a
-// shorter gap inside one clock hour is not listed. The stretches from the
+// hour's first event. So every gap of an hour or more is found exactly, but
+// a shorter gap inside one clock hour is not listed. The stretches from the
 // window's start to the first event and from the last event to the
 // window's end count as gaps, so a log that starts late or stops early
 // shows one at the edge. Rows of kind "day" carry counts, rows of kind

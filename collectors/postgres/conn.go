@@ -115,6 +115,7 @@ func connect(ctx context.Context, t target) (*session, error) {
 		cc.Host, cc.Port, cc.TLSConfig = keep[0].Host, keep[0].Port, keep[0].TLSConfig
 		cc.Fallbacks = keep[1:]
 	}
+
 	timeout := t.cfg.StatementTimeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -124,6 +125,7 @@ func connect(ctx context.Context, t target) (*session, error) {
 	if cc.ConnectTimeout == 0 {
 		cc.ConnectTimeout = defaultConnectTimeout
 	}
+
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, &dbError{op: "connect", err: err, secret: t.password, object: t.endpoint()}
@@ -133,6 +135,7 @@ func connect(ctx context.Context, t target) (*session, error) {
 		conn.Close(ctx)
 		return nil, &dbError{op: "begin read-only transaction", err: err, secret: t.password, object: t.endpoint()}
 	}
+
 	s := &session{t: t, conn: conn, tx: tx}
 	var num string
 	err = tx.QueryRow(ctx, "SELECT current_user::text, current_setting('server_version'), current_setting('server_version_num')").Scan(&s.role, &s.version, &num)

@@ -206,9 +206,9 @@ func (c *Catalog) EffectivePrivileges(oid int64) []TablePrivileges {
 			got[k] = p
 		}
 	}
-	wanted := map[string]bool{}
+	listed := map[string]bool{}
 	for _, p := range tablePrivilegeNames {
-		wanted[p] = true
+		listed[p] = true
 	}
 	for _, src := range sources {
 		name := byOID[src.oid].Name
@@ -223,7 +223,7 @@ func (c *Catalog) EffectivePrivileges(oid int64) []TablePrivileges {
 					grant(table, p, Privilege{Name: p, Via: name, Mode: mode})
 				}
 			}
-			if gr.Grantee != nil && *gr.Grantee == src.oid && wanted[gr.Privilege] {
+			if gr.Grantee != nil && *gr.Grantee == src.oid && listed[gr.Privilege] {
 				grant(table, gr.Privilege, Privilege{Name: gr.Privilege, Via: name, Mode: src.mode})
 			}
 		}
@@ -241,7 +241,7 @@ func (c *Catalog) EffectivePrivileges(oid int64) []TablePrivileges {
 		}
 	}
 	for _, gr := range c.Grants {
-		if gr.Grantee != nil && *gr.Grantee == 0 && wanted[gr.Privilege] {
+		if gr.Grantee != nil && *gr.Grantee == 0 && listed[gr.Privilege] {
 			grant(gr.Schema+"."+gr.Table, gr.Privilege, Privilege{Name: gr.Privilege, Via: "PUBLIC", Mode: "public"})
 		}
 	}

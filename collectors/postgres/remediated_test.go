@@ -117,7 +117,7 @@ func TestTerminatedActiveRosterErrors(t *testing.T) {
 		t.Errorf("the readable line is still matched: %s %s", f.Status, f.Message)
 	}
 
-	// Without a roster the check cannot judge and says so.
+	// Without a roster the check reports an error instead of a verdict.
 	r.cfg.HRRoster = nil
 	f = only(t, r.evaluate(t, r.collect(t)), postgres.CheckTerminatedActive)
 	if f.Status != controls.StatusError {

@@ -148,6 +148,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		asOwner: os.Geteuid() == 0,
 		logFile: filepath.Join(root, "server.log"),
 	}
+
 	if err := pg.init(ctx, opts); err != nil {
 		os.RemoveAll(root)
 		return nil, err
@@ -181,6 +182,7 @@ func (pg *Postgres) init(ctx context.Context, opts PostgresOptions) error {
 	if err != nil {
 		return fmt.Errorf("initdb failed: %v: %s", err, out)
 	}
+
 	conf := []string{
 		"listen_addresses = '127.0.0.1'",
 		fmt.Sprintf("unix_socket_directories = '%s'", pg.DataDir),
@@ -198,6 +200,7 @@ func (pg *Postgres) init(ctx context.Context, opts PostgresOptions) error {
 		}
 		conf = append(conf, "ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'")
 	}
+
 	keys := make([]string, 0, len(opts.Settings))
 	for k := range opts.Settings {
 		keys = append(keys, k)
@@ -209,6 +212,7 @@ func (pg *Postgres) init(ctx context.Context, opts PostgresOptions) error {
 	if err := pg.appendFile("postgresql.conf", conf); err != nil {
 		return err
 	}
+
 	hba := opts.HBA
 	if hba == nil {
 		hba = defaultHBA
