@@ -142,7 +142,11 @@ func (fs *fonts) shape(s string, style textStyle, record string) []glyph {
 	primary := fs.faces[style]
 	out := make([]glyph, 0, len(s))
 	for _, r := range s {
-		if r == '\t' {
+		switch r {
+		case '\r':
+			// The \n of a CRLF pair already ends the line.
+			continue
+		case '\t':
 			r = ' '
 		}
 		if w := primary.width(r); w >= 0 {

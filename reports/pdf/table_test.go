@@ -102,3 +102,15 @@ func TestTableRowTallerThanPageSpansPages(t *testing.T) {
 		t.Errorf("page = %d, want the row split over pages 1 to 3", got)
 	}
 }
+
+func TestShapeSkipsCarriageReturn(t *testing.T) {
+	d := testDoc(t)
+	for _, g := range d.fonts.shape("line one\r", styleRegular, "crlf record") {
+		if g.placeholder {
+			t.Errorf("carriage return drawn as %s", g.text)
+		}
+	}
+	if len(d.fonts.missing) != 0 {
+		t.Errorf("carriage return recorded as a missing character: %v", d.fonts.missing)
+	}
+}
