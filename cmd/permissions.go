@@ -67,6 +67,7 @@ policy, not to this one, and the role's trust policy must allow the caller.`,
 
 func (a *app) permissionsPostgresCommand() *cobra.Command {
 	var role string
+	var grantHBA bool
 	c := &cobra.Command{
 		Use:   "postgres",
 		Short: "Print SQL creating a read-only PostgreSQL role for the configured databases",
@@ -77,8 +78,10 @@ on the configured audit-log and user tables. The role's sessions default to
 read-only. The password is the psql variable "password"; the script never
 contains one.
 
-The script ends with the evidence such a role cannot read (pg_hba_file_rules and
-pg_authid need a superuser) and how the affected checks then report.
+The script ends with the evidence such a role cannot read and how the affected
+checks then report. pg_authid, which holds password hashes, stays closed.
+pg_hba_file_rules is closed too unless --grant-hba-rules grants SELECT on it and
+EXECUTE on pg_hba_file_rules() in each database.
 
 The host and database names come from the connection strings that
 postgres[].dsn_env names, so those variables must be set.`,
@@ -96,6 +99,7 @@ postgres[].dsn_env names, so those variables must be set.`,
 				return err
 			}
 			in.Role = role
+			in.ReadHBARules = grantHBA
 			sql, err := permissions.PostgresRole(in)
 			if err != nil {
 				return usageErrorf("%v", err)
@@ -108,6 +112,7 @@ postgres[].dsn_env names, so those variables must be set.`,
 	c.Flags().StringSlice("skip-checks", nil, "check ids or globs to leave out")
 	c.Flags().StringSlice("collectors", nil, "collector ids or globs to run (default: all that the selected checks need)")
 	c.Flags().StringVar(&role, "role", permissions.DefaultRole, "name of the login role to create")
+	c.Flags().BoolVar(&grantHBA, "grant-hba-rules", false, "also let the role read pg_hba_file_rules, so postgres.server.ssl_required can judge pg_hba.conf")
 	return c
 }
 

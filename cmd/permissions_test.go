@@ -80,6 +80,14 @@ func TestPermissionsPostgresScript(t *testing.T) {
 		t.Error("the script or the error output contains the DSN password")
 	}
 
+	code, stdout, stderr = e.auditpack(t, "permissions", "postgres", "--config", path, "--grant-hba-rules")
+	if code != ExitOK {
+		t.Fatalf("permissions postgres --grant-hba-rules exit = %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, `GRANT SELECT ON pg_catalog.pg_hba_file_rules TO "auditpack_reader";`) {
+		t.Errorf("--grant-hba-rules script lacks the pg_hba_file_rules grant:\n%s", stdout)
+	}
+
 	e.env = nil
 	code, _, stderr = e.auditpack(t, "permissions", "postgres", "--config", path)
 	if code != ExitUsage || !strings.Contains(stderr, "APP_DSN") {

@@ -42,6 +42,10 @@ type PostgresInput struct {
 	Role       string
 	Databases  []Database
 	Collectors map[string]bool
+	// ReadHBARules grants read access to pg_hba_file_rules, which only
+	// superusers have by default, so that postgres.server.ssl_required
+	// can judge the pg_hba.conf rules.
+	ReadHBARules bool
 }
 
 // PostgresRole returns a psql script that creates a read-only login role
@@ -102,21 +106,28 @@ func PostgresRole(in PostgresInput) (string, error) {
 			w("GRANT pg_read_all_settings TO %s;", r)
 		}
 		for _, db := range dbs {
-			if err := writeDatabase(&b, r, db, in.Collectors); err != nil {
+			if err := writeDatabase(&b, r, db, in); err != nil {
 				return "", err
 			}
 		}
 	}
-	writeLimits(&b, role, in.Collectors)
+	writeLimits(&b, role, in)
 	return b.String(), nil
 }
 
-func writeDatabase(b *strings.Builder, role string, db Database, collectors map[string]bool) error {
+func writeDatabase(b *strings.Builder, role string, db Database, in PostgresInput) error {
+	collectors := in.Collectors
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	w("")
 	w("-- Database %s (postgres entry %q)", db.DBName, db.Name)
 	w(`\connect '%s'`, strings.ReplaceAll(db.DBName, "'", "''"))
 	w("GRANT CONNECT ON DATABASE %s TO %s;", pgx.Identifier{db.DBName}.Sanitize(), role)
+	if collectors[CollectorServer] && in.ReadHBARules {
+		// Each database has its own pg_catalog, so the grant is per database.
+		w("-- postgres.server.ssl_required reads the pg_hba.conf rules.")
+		w("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO %s;", role)
+		w("GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO %s;", role)
+	}
 
 	type grant struct {
 		table  pgcollect.QualifiedName
@@ -162,18 +173,21 @@ func writeDatabase(b *strings.Builder, role string, db Database, collectors map[
 
 // writeLimits lists, as SQL comments, the evidence that no grant short of
 // superuser makes readable, and how the checks then report.
-func writeLimits(b *strings.Builder, role string, collectors map[string]bool) {
+func writeLimits(b *strings.Builder, role string, in PostgresInput) {
+	collectors := in.Collectors
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	if !collectors[CollectorServer] && !collectors[CollectorRoles] {
+	hba := collectors[CollectorServer] && !in.ReadHBARules
+	if !hba && !collectors[CollectorRoles] {
 		return
 	}
 	w("")
 	w("-- Evidence that %s cannot read, and how the checks report it:", role)
-	if collectors[CollectorServer] {
+	if hba {
 		w("--   pg_hba_file_rules (query server_hba_rules) is readable by superusers only.")
 		w("--     postgres.server.ssl_required then passes only on rds.force_ssl; on a")
 		w("--     server with ssl = on it is review (confirm pg_hba.conf by hand), and with")
-		w("--     ssl = off it fails as before.")
+		w("--     ssl = off it fails as before. To let the role read the rules, print this")
+		w("--     script with --grant-hba-rules.")
 	}
 	if collectors[CollectorRoles] {
 		w("--   pg_authid (query role_passwords) is readable by superusers only; it holds")

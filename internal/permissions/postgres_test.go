@@ -60,6 +60,17 @@ func demoPostgresConfig() config.Postgres {
 // psql, runs every PostgreSQL collector as that role, and expects no error
 // but the documented permission denials.
 func TestReaderRoleCollects(t *testing.T) {
+	collectAsReader(t, false, documentedDenials)
+}
+
+// TestReaderRoleReadsHBARules repeats the run with --grant-hba-rules, where
+// only pg_authid stays closed and ssl_required judges the pg_hba rules.
+func TestReaderRoleReadsHBARules(t *testing.T) {
+	collectAsReader(t, true, map[string]bool{"postgres:role_passwords": true})
+}
+
+func collectAsReader(t *testing.T, readHBA bool, expectedDenials map[string]bool) {
+	t.Helper()
 	pg := testenv.StartPostgresT(t, testenv.PostgresOptions{SSL: true})
 	ctx := context.Background()
 	if err := pg.CreateDatabase(ctx, "app"); err != nil {
@@ -77,6 +88,7 @@ func TestReaderRoleCollects(t *testing.T) {
 			permissions.CollectorServer: true, permissions.CollectorRoles: true,
 			permissions.CollectorUsers: true, permissions.CollectorAuditLog: true,
 		},
+		ReadHBARules: readHBA,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,14 +154,14 @@ func TestReaderRoleCollects(t *testing.T) {
 	denied := map[string]bool{}
 	for _, it := range set.Items {
 		for group, e := range it.Errors {
-			if documentedDenials[e.Operation] && e.Code == "permission_denied" {
+			if expectedDenials[e.Operation] && e.Code == "permission_denied" {
 				denied[e.Operation] = true
 				continue
 			}
 			t.Errorf("%s %s: %s: %s", it.Kind, it.Resource, group, e.String())
 		}
 	}
-	for op := range documentedDenials {
+	for op := range expectedDenials {
 		if !denied[op] {
 			t.Errorf("%s did not fail with permission_denied, so the script documents a limit that does not exist", op)
 		}
@@ -157,8 +169,14 @@ func TestReaderRoleCollects(t *testing.T) {
 
 	findings, _ := controls.Evaluate(cat, reg, selected, set, controls.EvalOptions{Now: now, Period: per})
 	for _, f := range findings {
-		if f.CheckID == "postgres.server.ssl_required" && f.Status != controls.StatusReview {
-			t.Errorf("ssl_required as the reader on a server with ssl on = %s (%s), expected review", f.Status, f.Message)
+		// The throwaway cluster's pg_hba.conf has plain host rules, so a
+		// reader that can see them gets fail, and one that cannot gets review.
+		expected := controls.StatusReview
+		if readHBA {
+			expected = controls.StatusFail
+		}
+		if f.CheckID == "postgres.server.ssl_required" && f.Status != expected {
+			t.Errorf("ssl_required as the reader on a server with ssl on = %s (%s), expected %s", f.Status, f.Message, expected)
 		}
 		if f.CheckID == "postgres.roles.password_expiry" && f.Status == controls.StatusError {
 			t.Errorf("password_expiry as the reader = error (%s), expected it to degrade to review", f.Message)
