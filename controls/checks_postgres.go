@@ -280,6 +280,14 @@ func readItem(ec *EvalContext, it *evidence.Item, v any, groups ...string) (Find
 	return Finding{}, true
 }
 
+// plural returns n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // utc formats an instant in UTC for messages.
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -634,7 +642,7 @@ func evalTerminatedActive(ec *EvalContext) []Finding {
 			for _, e := range r.LineErrors {
 				msgs = append(msgs, e.Message)
 			}
-			out = append(out, ec.Finding(it, StatusError, "%d roster lines could not be read and were not matched: %s", len(r.LineErrors), strings.Join(msgs, "; ")))
+			out = append(out, ec.Finding(it, StatusError, "%s could not be read and were not matched: %s", plural(len(r.LineErrors), "roster line"), strings.Join(msgs, "; ")))
 		}
 		for _, p := range r.People {
 			if p.Terminated {
@@ -737,11 +745,11 @@ func evalAuditGaps(ec *EvalContext) []Finding {
 		case len(long) == 0:
 			f = ec.Finding(it, StatusPass, "no gap between events in %s", window)
 		default:
-			count := fmt.Sprintf("%d", len(long))
+			count := plural(len(long), "gap")
 			if len(long) == a.Gaps.Limit {
 				count = "at least " + count
 			}
-			f = ec.Finding(it, StatusFail, "%s gaps longer than %.0f h without events in %s: %s", count, maxHours, window, strings.Join(long, "; "))
+			f = ec.Finding(it, StatusFail, "%s longer than %.0f h without events in %s: %s", count, maxHours, window, strings.Join(long, "; "))
 		}
 		f.Details = details
 		out = append(out, f)
@@ -835,7 +843,7 @@ func evalAuditLockout(ec *EvalContext) []Finding {
 			if len(unlocked) > len(listed) || l.Truncated {
 				more = " …"
 			}
-			f = ec.Finding(it, StatusFail, "%d bursts of %d failed logins within %d minutes had no lockout: %s%s", len(unlocked), maxFailures, window, strings.Join(listed, "; "), more)
+			f = ec.Finding(it, StatusFail, "%s of %d failed logins within %d minutes had no lockout: %s%s", plural(len(unlocked), "burst"), maxFailures, window, strings.Join(listed, "; "), more)
 		case len(l.Bursts) > 0:
 			f = ec.Finding(it, StatusPass, "all %d bursts of %d failed logins within %d minutes were followed by a lockout", len(l.Bursts), maxFailures, window)
 		default:

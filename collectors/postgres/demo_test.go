@@ -42,7 +42,7 @@ func TestDemoDatabaseFindings(t *testing.T) {
 		if !strings.Contains(f.Message, outage) {
 			t.Errorf("message does not name the outage starting %s: %s", outage, f.Message)
 		}
-		if strings.Count(f.Message, " h)") != 1 {
+		if !strings.HasPrefix(f.Message, "1 gap longer") || strings.Count(f.Message, " h)") != 1 {
 			t.Errorf("want exactly one gap over 24 h: %s", f.Message)
 		}
 	})
@@ -87,7 +87,7 @@ func TestDemoDatabaseFindings(t *testing.T) {
 		if f.Status != controls.StatusFail {
 			t.Fatalf("status = %s, want fail: %s", f.Status, f.Message)
 		}
-		if !strings.HasPrefix(f.Message, "1 bursts") || !strings.Contains(f.Message, "6 at ") {
+		if !strings.HasPrefix(f.Message, "1 burst of") || !strings.Contains(f.Message, "6 at ") {
 			t.Errorf("want one unlocked burst by actor 6: %s", f.Message)
 		}
 	})
