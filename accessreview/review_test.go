@@ -447,3 +447,26 @@ func TestReportOnlyUserLeftOut(t *testing.T) {
 		}
 	}
 }
+
+func TestImportAcceptsEscapeLikeText(t *testing.T) {
+	set := accessSet(map[string]*time.Time{"alice": day("2025-03-01")}, []string{"alice"}, nil, nil,
+		[]string{"odd_x0041_@example.com", "ctl\x01char@example.com", "plain@example.com"})
+	dir := t.TempDir()
+	review, path := writeReview(t, set, dir, "ar-1")
+	fill(t, path, review, "2026-11-12", func(accessreview.Row) (string, string) { return "Keep", "gina@example.com" })
+	if _, err := accessreview.Import(path, review, importTime); err != nil {
+		t.Fatalf("a workbook with escape-like and control characters is rejected: %v", err)
+	}
+	var shown []string
+	for _, s := range review.Sheets {
+		for _, r := range s.Rows {
+			if r.Type == accessreview.TypeAppUser {
+				shown = append(shown, r.Cells[0])
+			}
+		}
+	}
+	want := []string{"ctl\uFFFDchar@example.com", "oddA@example.com", "plain@example.com"}
+	if strings.Join(shown, " ") != strings.Join(want, " ") {
+		t.Errorf("recorded e-mail cells = %q, want what the workbook shows, %q", shown, want)
+	}
+}

@@ -32,7 +32,11 @@ func Build(set *evidence.Set, meta Meta) (*Review, error) {
 	if err := incomplete(set); err != nil {
 		return nil, err
 	}
-	return BuildPartial(set, meta), nil
+	r := BuildPartial(set, meta)
+	if err := r.showCellsAsRead(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // BuildPartial is Build without the completeness check; the checks use it

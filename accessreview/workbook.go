@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -155,6 +157,7 @@ func (r *Review) writeSheet(f *excelize.File, st styles, s Sheet) error {
 	if err := f.SetCellStyle(s.Name, "A1", "A1", st.title); err != nil {
 		return err
 	}
+
 	headers := append(append([]string(nil), s.Columns...), decisionHeaders...)
 	for i, h := range headers {
 		if err := f.SetCellStr(s.Name, cellName(i+1, 2), h); err != nil {
@@ -165,6 +168,7 @@ func (r *Review) writeSheet(f *excelize.File, st styles, s Sheet) error {
 	if err := f.SetCellStyle(s.Name, "A2", cellName(last, 2), st.header); err != nil {
 		return err
 	}
+
 	for _, row := range s.Rows {
 		for i, v := range row.Cells {
 			if err := f.SetCellStr(s.Name, cellName(i+1, row.Row), v); err != nil {
@@ -172,6 +176,7 @@ func (r *Review) writeSheet(f *excelize.File, st styles, s Sheet) error {
 			}
 		}
 	}
+
 	for i := range s.Columns {
 		width := 18.0
 		if s.Columns[i] == "ARN" || s.Columns[i] == "Account" || s.Columns[i] == "Effective table privileges" || s.Columns[i] == "Attached policies" {
@@ -190,9 +195,11 @@ func (r *Review) writeSheet(f *excelize.File, st styles, s Sheet) error {
 	if err := f.SetColWidth(s.Name, commentCol, commentCol, 40); err != nil {
 		return err
 	}
+
 	if err := f.SetPanes(s.Name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
+
 	if len(s.Rows) > 0 {
 		first, lastRow := firstDataRow, firstDataRow+len(s.Rows)-1
 		if err := f.SetCellStyle(s.Name, cellName(1, first), cellName(len(s.Columns), lastRow), st.data); err != nil {
@@ -215,6 +222,7 @@ func (r *Review) writeSheet(f *excelize.File, st styles, s Sheet) error {
 			return err
 		}
 	}
+
 	return f.ProtectSheet(s.Name, &excelize.SheetProtectionOptions{
 		SelectLockedCells:   true,
 		SelectUnlockedCells: true,
@@ -288,4 +296,73 @@ func (r *Review) writeMeta(f *excelize.File) error {
 		return err
 	}
 	return f.SetSheetVisible(metaSheet, false, true)
+}
+
+// escapeRe matches the _xHHHH_ escapes of OOXML strings, which excelize
+// v2.11.1 decodes when it reads a cell, so "_x0041_" reads back as "A".
+var escapeRe = regexp.MustCompile(`_x[0-9A-Fa-f]{4}_`)
+
+// changedByWorkbook reports whether a value may read back differently from
+// a workbook: it contains an _xHHHH_ escape or a character XML 1.0 does not
+// allow, which excelize v2.11.1 replaces with U+FFFD.
+func changedByWorkbook(v string) bool {
+	if escapeRe.MatchString(v) {
+		return true
+	}
+	return strings.ContainsFunc(v, func(r rune) bool {
+		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
+	})
+}
+
+// showCellsAsRead replaces each data cell that a workbook would not keep
+// as written by the value it reads back, and hashes the rows again. The
+// export record then holds what reviewers see, and the import compares the
+// cells it reads with it.
+func (r *Review) showCellsAsRead() error {
+	type ref struct{ sheet, row, cell int }
+	var refs []ref
+	for i, s := range r.Sheets {
+		for j, row := range s.Rows {
+			for k, c := range row.Cells {
+				if changedByWorkbook(c) {
+					refs = append(refs, ref{i, j, k})
+				}
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+
+	f := excelize.NewFile()
+	defer f.Close()
+	for n, x := range refs {
+		if err := f.SetCellStr("Sheet1", cellName(1, n+1), r.Sheets[x.sheet].Rows[x.row].Cells[x.cell]); err != nil {
+			return err
+		}
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return err
+	}
+	back, err := excelize.OpenReader(buf)
+	if err != nil {
+		return err
+	}
+	defer back.Close()
+	for n, x := range refs {
+		v, err := back.GetCellValue("Sheet1", cellName(1, n+1), excelize.Options{RawCellValue: true})
+		if err != nil {
+			return err
+		}
+		r.Sheets[x.sheet].Rows[x.row].Cells[x.cell] = v
+	}
+
+	for i := range r.Sheets {
+		s := &r.Sheets[i]
+		for j := range s.Rows {
+			s.Rows[j].SHA256 = RowHash(s.Name, s.Rows[j].Cells)
+		}
+	}
+	return nil
 }
