@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -234,13 +233,4 @@ func writeXML(w http.ResponseWriter, body string) {
 func writeJSON(w http.ResponseWriter, body string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	fmt.Fprint(w, body)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -260,7 +260,7 @@ func TestS3MotoPublicAccessBlock(t *testing.T) {
 	wantStatus(t, findingOf(t, findings, check, bucketARN("acme-blocked")), controls.StatusPass, "source account-level and bucket-level")
 }
 
-func tlsPolicy(bucket string, resources ...string) string {
+func tlsPolicy(resources ...string) string {
 	quoted := make([]string, len(resources))
 	for i, r := range resources {
 		quoted[i] = `"` + r + `"`
@@ -281,11 +281,11 @@ func TestS3MotoTLSOnlyPolicy(t *testing.T) {
 	moto := testenv.RequireMoto(t)
 	ep := moto.Endpoint
 	createBucket(t, ep, "acme-tls", "us-east-1")
-	putPolicy(t, ep, "acme-tls", tlsPolicy("acme-tls", "arn:aws:s3:::acme-tls", "arn:aws:s3:::acme-tls/*"))
+	putPolicy(t, ep, "acme-tls", tlsPolicy("arn:aws:s3:::acme-tls", "arn:aws:s3:::acme-tls/*"))
 	createBucket(t, ep, "acme-tls-wild", "us-east-1")
-	putPolicy(t, ep, "acme-tls-wild", tlsPolicy("acme-tls-wild", "arn:aws:s3:::acme-tls-wild*"))
+	putPolicy(t, ep, "acme-tls-wild", tlsPolicy("arn:aws:s3:::acme-tls-wild*"))
 	createBucket(t, ep, "acme-objects-only", "us-east-1")
-	putPolicy(t, ep, "acme-objects-only", tlsPolicy("acme-objects-only", "arn:aws:s3:::acme-objects-only/*"))
+	putPolicy(t, ep, "acme-objects-only", tlsPolicy("arn:aws:s3:::acme-objects-only/*"))
 	createBucket(t, ep, "acme-allow-only", "us-east-1")
 	putPolicy(t, ep, "acme-allow-only", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-allow-only/*"}}`)
 	createBucket(t, ep, "acme-no-policy", "us-east-1")
