@@ -379,7 +379,7 @@ func (p *Plan) checkFiles() error {
 		p.Waivers = ws
 	}
 	if err := controls.ValidateScope(cfg.Scope.Exclude); err != nil {
-		return configErrorf("scope.exclude: %v", err)
+		return configErrorf("%v", err)
 	}
 	used := map[string]string{}
 	for i, m := range cfg.ManualEvidence {
