@@ -130,19 +130,6 @@ func Operations() []string {
 	return out
 }
 
-// collectorOperations lists API operations that a collector sends beyond
-// the Calls of the checks that read its evidence.
-// NOTE: the access-review checks list only iam:ListUsers, iam:ListRoles and
-// iam:GetCredentialReport in Calls, while aws.iam_access also reads group
-// memberships and attached and inline policies. Moving these operations
-// into the checks' Calls would make this table unnecessary.
-var collectorOperations = map[string][]string{
-	"aws.iam_access": {
-		"iam:ListUsers", "iam:ListGroupsForUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies",
-		"iam:ListRoles", "iam:ListAttachedRolePolicies",
-	},
-}
-
 // nonAWSSources are the prefixes of Calls entries that name no AWS API
 // operation: files read and PostgreSQL queries.
 var nonAWSSources = map[string]bool{"file": true, "postgres": true}
@@ -158,7 +145,7 @@ func IsAWSCheck(c *controls.Check) bool {
 }
 
 // AWSOperations returns the API operations that the AWS checks among checks
-// and their collectors send, with the session's own operations, sorted.
+// send, with the session's own operations, sorted.
 // Calls entries that read files or query PostgreSQL are skipped. Any other
 // operation that the table lacks is an error naming the check.
 func AWSOperations(checks []*controls.Check) ([]string, error) {
@@ -178,11 +165,6 @@ func AWSOperations(checks []*controls.Check) ([]string, error) {
 				return nil, fmt.Errorf("check %s names API operation %q, which has no IAM action in the permission table; add it to internal/permissions", c.ID, op)
 			}
 			seen[op] = true
-		}
-		for _, id := range c.Collectors {
-			for _, op := range collectorOperations[id] {
-				seen[op] = true
-			}
 		}
 	}
 	if !found {

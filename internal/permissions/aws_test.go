@@ -67,16 +67,6 @@ func TestUnknownOperationIsError(t *testing.T) {
 	}
 }
 
-func TestCollectorOperationsMap(t *testing.T) {
-	for id, ops := range collectorOperations {
-		for _, op := range ops {
-			if _, ok := GrantFor(op); !ok {
-				t.Errorf("collector %s: operation %q has no IAM action in the table", id, op)
-			}
-		}
-	}
-}
-
 func TestPolicyActionNamesDiffer(t *testing.T) {
 	p, err := BuildAWSPolicy(defaultChecks(t), "aws")
 	if err != nil {
