@@ -14,6 +14,8 @@ type Imported struct {
 	Decisions     *Decisions
 	ExportItem    *evidence.Item
 	DecisionsItem *evidence.Item
+
+	byAccount map[string]Decision
 }
 
 // Latest returns the decisions of the most recent export that has any, by
@@ -56,12 +58,14 @@ func (im *Imported) Evidence() []string {
 
 // Decision returns the decision on an account, if any.
 func (im *Imported) Decision(account string) (Decision, bool) {
-	for _, d := range im.Decisions.Decisions {
-		if d.Account == account {
-			return d, true
+	if im.byAccount == nil {
+		im.byAccount = make(map[string]Decision, len(im.Decisions.Decisions))
+		for _, d := range im.Decisions.Decisions {
+			im.byAccount[d.Account] = d
 		}
 	}
-	return Decision{}, false
+	d, ok := im.byAccount[account]
+	return d, ok
 }
 
 // IsSelfReview reports whether the reviewer decided on their own account:
