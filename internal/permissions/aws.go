@@ -120,16 +120,6 @@ func GrantFor(operation string) (Grant, bool) {
 	return g, ok
 }
 
-// Operations returns every API operation in the table, sorted.
-func Operations() []string {
-	out := make([]string, 0, len(operations))
-	for op := range operations {
-		out = append(out, op)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // nonAWSSources are the prefixes of Calls entries that name no AWS API
 // operation: files read and PostgreSQL queries.
 var nonAWSSources = map[string]bool{"file": true, "postgres": true}
