@@ -250,16 +250,29 @@ var (
 	rootChecks = []string{"aws.iam.root_mfa", "aws.iam.root_access_keys", "aws.iam.root_usage"}
 )
 
+// iamWants lists which IAM evidence the selected checks need.
+type iamWants struct {
+	users, report, summary, root, policy, mfa bool
+}
+
+func iamWantsOf(req collectors.Request) iamWants {
+	w := iamWants{
+		users:   selectedCheck(req, userChecks...),
+		summary: selectedCheck(req, "aws.iam.root_mfa", "aws.iam.root_access_keys"),
+		root:    selectedCheck(req, rootChecks...),
+		policy:  selectedCheck(req, "aws.iam.password_policy"),
+		mfa:     selectedCheck(req, "aws.iam.console_mfa"),
+	}
+	w.report = w.users || selectedCheck(req, "aws.iam.root_access_keys", "aws.iam.root_usage")
+	return w
+}
+
 // Collect reads the credential report (generating it when needed), the
 // user list, MFA devices of console users, the account summary and the
 // password policy, as far as the selected checks need them.
 func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
-	wantUsers := selectedCheck(req, userChecks...)
-	wantReport := wantUsers || selectedCheck(req, "aws.iam.root_access_keys", "aws.iam.root_usage")
-	wantSummary := selectedCheck(req, "aws.iam.root_mfa", "aws.iam.root_access_keys")
-	wantRoot := selectedCheck(req, rootChecks...)
-	wantPolicy := selectedCheck(req, "aws.iam.password_policy")
-	if !wantReport && !wantSummary && !wantPolicy {
+	want := iamWantsOf(req)
+	if !want.report && !want.summary && !want.policy {
 		return nil
 	}
 	acct, err := c.target.Account(ctx)
@@ -273,40 +286,42 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 		}
 	})
 
-	if wantPolicy {
+	if want.policy {
 		sink.Add(c.collectPasswordPolicy(ctx, acct, client))
 	}
-
 	root := evidence.MustItem(KindIAMRoot, c.ID(), acct.Scope(), IAMRoot{})
 	var rootAttrs IAMRoot
-	if wantSummary {
+	if want.summary {
 		c.collectSummary(ctx, acct, client, root, &rootAttrs)
 	}
-	if !wantReport {
-		if wantRoot {
-			_ = root.SetAttributes(rootAttrs)
-			sink.Add(root)
-		}
-		return nil
+	if want.report {
+		c.collectFromReport(ctx, acct, client, want, root, &rootAttrs, sink)
 	}
+	if want.root {
+		_ = root.SetAttributes(rootAttrs)
+		sink.Add(root)
+	}
+	return ctx.Err()
+}
 
+// collectFromReport reads the credential report and fills the root row into
+// rootAttrs, then adds the report item and, when user checks are selected,
+// one item per user. A report that cannot be read becomes an error of the
+// root item and a failure of the user kind, never an empty user list.
+func (c *IAMCollector) collectFromReport(ctx context.Context, acct *Account, client *iam.Client, want iamWants, root *evidence.Item, rootAttrs *IAMRoot, sink evidence.Sink) {
 	// The report item starts without attributes, so a report that could not
 	// be read never shows as a report with 0 users.
 	report := evidence.MustItem(KindIAMCredentialReport, c.ID(), acct.Scope(), struct{}{})
 	rows, generated, provs, cerr := c.credentialReport(ctx, acct, client, report)
 	report.Provenance = append(report.Provenance, provs...)
+	root.Provenance = append(root.Provenance, provs...)
 	if cerr != nil {
 		report.AddError(IAMGroupCredentialReport, *cerr)
 		root.AddError(IAMGroupCredentialReport, *cerr)
-		root.Provenance = append(root.Provenance, provs...)
-		_ = root.SetAttributes(rootAttrs)
 		sink.Add(report)
-		if wantRoot {
-			sink.Add(root)
-		}
 		// Without the report no user can be judged, so the user checks
 		// become errors on the account instead of reading as "0 users".
-		if wantUsers {
+		if want.users {
 			sink.Fail(evidence.Failure{
 				Collector: c.ID(),
 				Scope:     acct.Scope(),
@@ -315,7 +330,7 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 				Time:      time.Now().UTC(),
 			})
 		}
-		return nil
+		return
 	}
 
 	reportAttrs := IAMCredentialReport{GeneratedTime: generated}
@@ -332,15 +347,10 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 	reportAttrs.UserRows = len(users)
 	rootAttrs.ReportRead = true
 	rootAttrs.ReportGeneratedTime = generated
-	if wantRoot {
-		root.Provenance = append(root.Provenance, provs...)
-		_ = root.SetAttributes(rootAttrs)
-		sink.Add(root)
-	}
-	if !wantUsers {
+	if !want.users {
 		_ = report.SetAttributes(reportAttrs)
 		sink.Add(report)
-		return nil
+		return
 	}
 
 	listed, listProvs, lerr := c.listUsers(ctx, acct, client)
@@ -356,8 +366,7 @@ func (c *IAMCollector) Collect(ctx context.Context, req collectors.Request, sink
 	_ = report.SetAttributes(reportAttrs)
 	sink.Add(report)
 
-	c.collectUsers(ctx, acct, client, users, generated, provs, selectedCheck(req, "aws.iam.console_mfa"), sink)
-	return ctx.Err()
+	c.collectUsers(ctx, acct, client, users, generated, provs, want.mfa, sink)
 }
 
 func (c *IAMCollector) collectSummary(ctx context.Context, acct *Account, client *iam.Client, root *evidence.Item, attrs *IAMRoot) {
