@@ -61,10 +61,14 @@ func (g Grant) Resources(partition string) []string {
 }
 
 // operations maps each API operation auditpack sends, as "service:Operation"
-// with the SDK's service id, to its IAM action and resource scope. The
-// actions and resource types come from AWS's Service Authorization
-// Reference. An IAM action often differs from the operation name, for
-// example GetBucketEncryption needs s3:GetEncryptionConfiguration.
+// with the SDK's service id, to its IAM action and resource scope, after
+// AWS's Service Authorization Reference. An IAM action often differs from
+// the operation name, for example GetBucketEncryption needs
+// s3:GetEncryptionConfiguration.
+// NOTE: the tests prove that every operation sent has an entry here, not
+// that AWS accepts each ARN pattern; moto does not enforce IAM. The RDS
+// snapshot statements therefore list both the instance or cluster and the
+// snapshot patterns.
 var operations = map[string]Grant{
 	// Amazon S3. Bucket-level reads are granted on bucket ARNs; listing
 	// buckets and the account's public access block have no resource type.
