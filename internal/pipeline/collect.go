@@ -51,7 +51,7 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 	if checks["config.thresholds"] {
 		sink.Add(controls.GuardrailEvidence(p.Registry, p.Config.Checks.Params))
 	}
-	st.Finished = time.Now().UTC()
+	st.Finished = time.Now().UTC().Truncate(time.Second)
 	if st.Finished.Before(st.Started) {
 		st.Finished = st.Started
 	}

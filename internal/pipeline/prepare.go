@@ -96,7 +96,7 @@ func Prepare(cfg *config.Config, opts Options) (*Plan, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	opts.Now = opts.Now.UTC()
+	opts.Now = opts.Now.UTC().Truncate(time.Second)
 	p := &Plan{Config: cfg, Opts: opts, RunID: NewRunID(opts.Now)}
 
 	if err := p.checkBasics(); err != nil {
