@@ -218,6 +218,27 @@ func (c *AuditLogCollector) Collect(ctx context.Context, req collectors.Request,
 		q.col, q.local = tcol, local
 		attrs.TimeZone = label
 	}
+	// A statistic whose event types are not configured cannot be computed;
+	// an empty result would read as "no events" and pass.
+	for _, need := range []struct {
+		key   string
+		types []string
+		check string
+	}{
+		{"failure_outcomes", c.log.Events.FailureOutcomes, CheckLockout},
+		{"permission_change", c.log.Events.PermissionChange, CheckPrivilegedChanges},
+		{"gdpr_request", c.log.Events.GDPRRequest, CheckGDPRSLA},
+		{"gdpr_completed", c.log.Events.GDPRCompleted, CheckGDPRSLA},
+	} {
+		if len(need.types) > 0 {
+			continue
+		}
+		blocked["events."+need.key] = []string{need.check}
+		blockChecks(item, []string{need.check}, evidence.CollectError{
+			Operation: "postgres:auditlog_table", Code: "not_configured",
+			Message: fmt.Sprintf("audit_log.events.%s is not configured for table %s", need.key, info.name.Sanitize()),
+		})
+	}
 	q.eventType, q.actor = exprs["event_type"], exprs["actor"]
 	q.outcome, q.sourceIP = exprOr(exprs, "outcome"), exprOr(exprs, "source_ip")
 	can := func(check string) bool {

@@ -298,3 +298,24 @@ func TestTwoDatabasesAreJudgedSeparately(t *testing.T) {
 		}
 	}
 }
+
+func TestUnconfiguredEventTypesAreErrors(t *testing.T) {
+	pg := cluster(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	db := demoDatabase(t, pg, now)
+	pc := demoConfig()
+	pc.AuditLog.Events.GDPRRequest = nil
+	pc.AuditLog.Events.PermissionChange = nil
+	r := newRun(t, now, pg.DSN(db), pc)
+	r.checks = []string{postgres.CheckGDPRSLA, postgres.CheckPrivilegedChanges, postgres.CheckLockout}
+	fs := r.evaluate(t, r.collect(t))
+	for check, key := range map[string]string{postgres.CheckGDPRSLA: "gdpr_request", postgres.CheckPrivilegedChanges: "permission_change"} {
+		f := only(t, fs, check)
+		if f.Status != controls.StatusError || !strings.Contains(f.Message, "audit_log.events."+key+" is not configured") {
+			t.Errorf("%s = %s, want an error naming events.%s: %s", check, f.Status, key, f.Message)
+		}
+	}
+	if f := only(t, fs, postgres.CheckLockout); f.Status != controls.StatusFail {
+		t.Errorf("lockout should still be judged: %s %s", f.Status, f.Message)
+	}
+}
