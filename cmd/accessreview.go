@@ -69,6 +69,9 @@ func (a *app) exportAccessReview(cmd *cobra.Command, out string) error {
 		return err
 	}
 	cfg := lc.Config
+	if cfg.AWS == nil && len(cfg.Postgres) == 0 {
+		return usageErrorf("the configuration has no system to review: configure aws or postgres, and export again")
+	}
 	cfg.Checks.Select = append([]string(nil), accessreview.ExportChecks...)
 	cfg.Checks.Skip = nil
 	// Reviewers must recognise the accounts, so the workbook and the export
@@ -111,7 +114,7 @@ func (a *app) exportAccessReview(cmd *cobra.Command, out string) error {
 		return abortedError(fmt.Errorf("%w\nno workbook was written", err))
 	}
 	if len(review.Sheets) == 0 {
-		return usageErrorf("the configuration has no system to review: configure aws, or postgres with a users table, and export again")
+		return abortedError(errors.New("the collection found no system to review; no workbook was written"))
 	}
 	recordPath, err := accessreview.SaveExport(outDir, review)
 	if err != nil {

@@ -150,6 +150,17 @@ func TestAccessReviewCommandExitCodes(t *testing.T) {
 	if code != ExitUsage {
 		t.Errorf("export with a missing configuration: exit code = %d, want 3; stderr:\n%s", code, stderr)
 	}
+	empty := filepath.Join(e.dir, "empty.yaml")
+	if err := os.WriteFile(empty, []byte("output_dir: out\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = e.auditpack(t, "access-review", "export", "--config", empty, "--out", filepath.Join(e.dir, "empty.xlsx"))
+	if code != ExitUsage || !strings.Contains(stderr, "no system to review") {
+		t.Errorf("export without systems: exit code = %d, want 3 naming the cause; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "empty.xlsx")); err == nil {
+		t.Error("export without systems wrote a workbook")
+	}
 
 	filledPath := filepath.Join(e.dir, "filled.xlsx")
 	rows := fillWorkbook(t, workbook, filledPath, "carol@example.com", time.Now().UTC().Format("2006-01-02"))
