@@ -280,7 +280,7 @@ func (c *S3Collector) Collect(ctx context.Context, req collectors.Request, sink 
 		sink.Add(c.collectAccountBlock(ctx, acct))
 	}
 
-	buckets, prov, cerr := c.listBuckets(ctx, acct, clients)
+	buckets, cerr := c.listBuckets(ctx, acct, clients)
 	if cerr != nil {
 		sink.Fail(evidence.Failure{
 			Collector: c.ID(),
@@ -303,15 +303,15 @@ func (c *S3Collector) Collect(ctx context.Context, req collectors.Request, sink 
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.session.Concurrency())
-	for _, b := range buckets {
-		name := aws.ToString(b.Name)
+	for _, listed := range buckets {
+		name := aws.ToString(listed.bucket.Name)
 		_, archive := archives[name]
 		delete(archives, name)
 		if !archive && !needs.everyBucket() {
 			continue
 		}
 		g.Go(func() error {
-			item := c.collectBucket(gctx, acct, clients, b, prov, needs)
+			item := c.collectBucket(gctx, acct, clients, listed.bucket, listed.page, needs)
 			var attrs S3Bucket
 			if err := item.Decode(&attrs); err == nil && notEnabled[attrs.Region] {
 				sink.Note(evidence.Note{
@@ -359,27 +359,33 @@ func S3BucketARN(partition, name string) string {
 	return "arn:" + partition + ":s3:::" + name
 }
 
+// listedBucket is a bucket with the ListBuckets page call that returned it.
+type listedBucket struct {
+	bucket s3types.Bucket
+	page   evidence.Provenance
+}
+
 // listBuckets reads every page of ListBuckets.
-func (c *S3Collector) listBuckets(ctx context.Context, acct *Account, clients *s3Clients) ([]s3types.Bucket, evidence.Provenance, *evidence.CollectError) {
+func (c *S3Collector) listBuckets(ctx context.Context, acct *Account, clients *s3Clients) ([]listedBucket, *evidence.CollectError) {
 	home := c.session.Config().HomeRegion
 	client := clients.get(home)
 	pager := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{MaxBuckets: aws.Int32(ListBucketsPageSize)})
-	var buckets []s3types.Bucket
-	var last evidence.Provenance
+	var buckets []listedBucket
 	for page := 1; pager.HasMorePages(); page++ {
+		var out *s3.ListBucketsOutput
 		prov, cerr := acct.Call(ctx, home, "s3:ListBuckets", map[string]any{"MaxBuckets": ListBucketsPageSize, "page": page}, func(ctx context.Context) error {
-			out, err := pager.NextPage(ctx)
-			if err == nil {
-				buckets = append(buckets, out.Buckets...)
-			}
+			var err error
+			out, err = pager.NextPage(ctx)
 			return err
 		})
 		if cerr != nil {
-			return nil, prov, cerr
+			return nil, cerr
 		}
-		last = prov
+		for _, b := range out.Buckets {
+			buckets = append(buckets, listedBucket{bucket: b, page: prov})
+		}
 	}
-	return buckets, last, nil
+	return buckets, nil
 }
 
 func (c *S3Collector) collectAccountBlock(ctx context.Context, acct *Account) *evidence.Item {

@@ -269,6 +269,17 @@ func TestPAG_01_ListBucketsEveryPage(t *testing.T) {
 	if got := len(findingsOf(findings, check)); got != firstPage+secondPage {
 		t.Errorf("%d versioning findings, want %d", got, firstPage+secondPage)
 	}
+	for name, page := range map[string]int{"acme-00000": 1, "acme-10000": 2} {
+		var got any
+		for _, p := range itemOf(t, set, awscol.KindS3Bucket, bucketARN(name)).Provenance {
+			if p.Operation == "s3:ListBuckets" {
+				got = p.Parameters["page"]
+			}
+		}
+		if got != page {
+			t.Errorf("%s: ListBuckets provenance names page %v, want page %d", name, got, page)
+		}
+	}
 	if fake.CountOf("s3:GetBucketLocation") != 0 {
 		t.Errorf("GetBucketLocation called although ListBuckets returned BucketRegion")
 	}
