@@ -559,6 +559,10 @@ func evalAdminMFA(ec *EvalContext) []Finding {
 			out = append(out, f)
 			continue
 		}
+		if len(a.AdminRoles) == 0 {
+			out = append(out, ec.Finding(it, StatusError, "users.admin_roles is not configured for %s, so administrators cannot be told apart", a.Table))
+			continue
+		}
 		admins := map[string]bool{}
 		for _, r := range a.AdminRoles {
 			admins[strings.ToLower(r)] = true

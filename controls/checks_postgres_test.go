@@ -187,3 +187,14 @@ func TestSSLRequiredReviewWhenNothingProves(t *testing.T) {
 		t.Errorf("got %+v, want review although the session used TLS", fs)
 	}
 }
+
+func TestAdminMFANeedsAdminRoles(t *testing.T) {
+	it := evidence.MustItem(pg.KindAppUsers, "postgres.users", "postgres://db.example.internal:5432/app/tables/public.Users", pg.AppUsersAttrs{
+		Table:  "public.Users",
+		Active: []pg.AppUser{{Email: "ana@example.com", Role: "admin", Status: "active"}},
+	})
+	fs := evalPostgres(t, pg.CheckAdminMFA, quarter(t), nil, it)
+	if len(fs) != 1 || fs[0].Status != StatusError || !strings.Contains(fs[0].Message, "admin_roles") {
+		t.Errorf("got %+v, want an error naming admin_roles", fs)
+	}
+}
