@@ -421,9 +421,13 @@ func (c *S3Collector) collectAccountBlock(ctx context.Context, acct *Account) *e
 
 // s3controlClient returns an S3 Control client. Against an emulator the SDK
 // would put the account id in front of the endpoint's host, which does not
-// resolve, so the configured endpoint is used unchanged.
+// resolve, so the configured endpoint is used unchanged. The endpoint is
+// aws.service_endpoints' s3control entry, else the one S3 uses.
 func s3controlClient(acct *Account, region string) *s3control.Client {
-	endpoint := acct.Endpoint("s3")
+	endpoint := acct.session.Config().ServiceEndpoints["s3control"]
+	if endpoint == "" {
+		endpoint = acct.Endpoint("s3")
+	}
 	return s3control.NewFromConfig(acct.Config(region), func(o *s3control.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
