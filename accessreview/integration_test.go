@@ -29,11 +29,14 @@ const reviewer = "carol.reviewer@example.com"
 // system is moto and a seeded PostgreSQL cluster with a configuration that
 // collects both.
 type system struct {
-	iam    *iam.Client
-	dir    string
-	out    string
-	getenv func(string) string
-	cfg    func() *config.Config
+	// endpoint is where the configuration sends AWS calls: moto, or a
+	// fault proxy in front of it.
+	endpoint string
+	iam      *iam.Client
+	dir      string
+	out      string
+	getenv   func(string) string
+	cfg      func() *config.Config
 }
 
 func newSystem(t *testing.T) *system {
@@ -63,7 +66,7 @@ func newSystem(t *testing.T) *system {
 		t.Fatal(err)
 	}
 	dsn := pg.DSN("app")
-	s := &system{iam: client, dir: dir, out: filepath.Join(dir, "out")}
+	s := &system{endpoint: moto.Endpoint, iam: client, dir: dir, out: filepath.Join(dir, "out")}
 	s.getenv = func(name string) string {
 		if name == "APP_DSN" {
 			return dsn
@@ -78,7 +81,7 @@ func newSystem(t *testing.T) *system {
 		cfg.OutputDir = "out"
 		cfg.Formats = nil
 		cfg.AWS = &config.AWS{
-			Endpoint: moto.Endpoint, Regions: []string{"us-east-1"}, MaxAttempts: 2,
+			Endpoint: s.endpoint, Regions: []string{"us-east-1"}, MaxAttempts: 2,
 			MaxBackoff: 5 * time.Millisecond, CredentialReportTimeout: 20 * time.Second,
 		}
 		cfg.Postgres = []config.Postgres{{
@@ -525,4 +528,36 @@ func styleLocked(t *testing.T, f *excelize.File, id int) bool {
 		t.Fatal(err)
 	}
 	return st.Protection == nil || st.Protection.Locked
+}
+
+func TestExportRefusesDeniedIAMCalls(t *testing.T) {
+	sys := newSystem(t)
+	sys.seedIAM(t)
+	moto := sys.endpoint
+	for _, op := range []string{"ListUsers", "ListGroupsForUser", "ListAttachedRolePolicies"} {
+		t.Run(op, func(t *testing.T) {
+			proxy, err := testenv.StartFaultProxy(testenv.FaultProxyOptions{
+				Target: moto,
+				Rules:  []testenv.FaultRule{{Service: "iam", Operation: op, Fault: testenv.FaultAccessDenied}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer proxy.Close()
+			sys.endpoint = proxy.URL
+			defer func() { sys.endpoint = moto }()
+
+			_, set := sys.collect(t, time.Now().UTC())
+			_, err = accessreview.Build(set, accessreview.Meta{ExportID: "ar-denied"})
+			if err == nil {
+				t.Fatalf("Build accepted evidence collected while iam:%s was denied", op)
+			}
+			if !strings.Contains(err.Error(), "iam:"+op+" failed with AccessDenied") {
+				t.Errorf("error %q does not name iam:%s", err, op)
+			}
+			if proxy.Injected(testenv.FaultAccessDenied) == 0 {
+				t.Errorf("no iam:%s request reached the proxy", op)
+			}
+		})
+	}
 }
