@@ -126,6 +126,7 @@ type glyph struct {
 	text        string
 	face        *face
 	width       float64 // em units
+	word        float64 // width of the word the glyph is in, in em units
 	space       bool
 	breakAfter  bool
 	placeholder bool

@@ -34,6 +34,7 @@ func breakRank(g glyph) int {
 // best break that keeps the line at least 40% full, preferring spaces, and
 // cuts a token with no usable break (a long ARN) wherever it overflows.
 func wrap(gs []glyph, maxEm float64) []line {
+	markWords(gs)
 	var lines []line
 	var cur []glyph
 	curW := 0.0
@@ -62,7 +63,7 @@ func wrap(gs []glyph, maxEm float64) []line {
 				flush(len(cur), 0)
 				continue
 			}
-			n, skip := bestBreak(cur, maxEm)
+			n, skip := bestBreak(cur, g, maxEm)
 			flush(n, skip)
 		}
 		cur = append(cur, g)
@@ -74,9 +75,42 @@ func wrap(gs []glyph, maxEm float64) []line {
 	return lines
 }
 
+// markWords stores in each glyph the width of the word it belongs to, a run
+// of glyphs between spaces.
+func markWords(gs []glyph) {
+	for i := 0; i < len(gs); {
+		if gs[i].space {
+			i++
+			continue
+		}
+		j, w := i, 0.0
+		for ; j < len(gs) && !gs[j].space; j++ {
+			w += gs[j].width
+		}
+		for k := i; k < j; k++ {
+			gs[k].word = w
+		}
+		i = j
+	}
+}
+
 // bestBreak returns how many glyphs of cur stay on the line and how many
-// following glyphs (a space) are dropped.
-func bestBreak(cur []glyph, maxEm float64) (keep, skip int) {
+// following glyphs (a space) are dropped; next is the glyph that did not
+// fit. The last space before a word that fits on a line of its own always
+// wins; otherwise the line is filled.
+func bestBreak(cur []glyph, next glyph, maxEm float64) (keep, skip int) {
+	for i := len(cur) - 1; i > 0; i-- {
+		if !cur[i].space {
+			continue
+		}
+		following := next
+		if i+1 < len(cur) {
+			following = cur[i+1]
+		}
+		if following.word <= maxEm {
+			return i, 1
+		}
+	}
 	for rank := 3; rank >= 1; rank-- {
 		w := 0.0
 		best := -1

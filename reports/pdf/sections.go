@@ -416,12 +416,13 @@ func (d *doc) appendix() {
 			d.text([]para{{text: "Evidence items: " + strings.Join(kinds, ", "), color: &muted}}, 8)
 			d.y += 1
 			t = d.newTable(7,
-				column{title: "Operation or SQL", width: 58},
-				column{title: "Identity", width: 38},
-				column{title: "Target", width: 26},
-				column{title: "Calls", width: 11, align: "R"},
-				column{title: "Max attempts", width: 14, align: "R"},
-				column{title: "First / last call (UTC)", width: d.contentW - 147},
+				column{title: "Operation or SQL", width: 50},
+				column{title: "Identity", width: 34},
+				column{title: "Target", width: 22},
+				column{title: "Calls", width: 10, align: "R"},
+				column{title: "Retried calls", width: 13, align: "R"},
+				column{title: "Max attempts", width: 16, align: "R"},
+				column{title: "First / last call (UTC)", width: d.contentW - 145},
 			)
 			t.start()
 		}
@@ -439,7 +440,7 @@ func (d *doc) appendix() {
 		}
 		t.add(trow{record: "provenance " + g.Collector + " " + g.Operation, cells: []tcell{
 			{paras: op}, cellText(orDash(g.Identity)), cellText(orDash(g.Target)),
-			cellText(fmt.Sprint(g.Calls)), cellText(attempts), cellText(times),
+			cellText(fmt.Sprint(g.Calls)), cellText(fmt.Sprint(g.Retried)), cellText(attempts), cellText(times),
 		}})
 	}
 	if t != nil {

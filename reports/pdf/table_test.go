@@ -114,3 +114,23 @@ func TestShapeSkipsCarriageReturn(t *testing.T) {
 		t.Errorf("carriage return recorded as a missing character: %v", d.fonts.missing)
 	}
 }
+
+func TestWrapShortWordBeforeFittingWord(t *testing.T) {
+	d := testDoc(t)
+	gs := d.fonts.shape("Max attempts", styleBold, "test")
+	word := 0.0
+	for _, g := range gs[4:] {
+		word += g.width
+	}
+	var got []string
+	for _, l := range wrap(gs, word+0.1) {
+		var b strings.Builder
+		for _, g := range l.glyphs {
+			b.WriteString(g.text)
+		}
+		got = append(got, b.String())
+	}
+	if strings.Join(got, "|") != "Max|attempts" {
+		t.Errorf("lines = %q, want Max and attempts", got)
+	}
+}

@@ -272,7 +272,10 @@ type CallGroup struct {
 	Identity  string
 	// Target is the region and account, or the endpoint.
 	Target      string
-	Calls       int
+	Calls int
+	// Retried counts the calls that took more than one attempt, and
+	// MaxAttempts is the most attempts one call took.
+	Retried     int
 	MaxAttempts int
 	First, Last time.Time
 }
@@ -294,6 +297,9 @@ func Provenance(set *evidence.Set) []CallGroup {
 				groups[k] = g
 			}
 			g.Calls++
+			if p.Attempts > 1 {
+				g.Retried++
+			}
 			if p.Attempts > g.MaxAttempts {
 				g.MaxAttempts = p.Attempts
 			}

@@ -53,7 +53,7 @@ func TestProvenanceGroupsCalls(t *testing.T) {
 	groups := Provenance(fixture.Small().Evidence)
 	for _, g := range groups {
 		if g.Operation == "iam:GetCredentialReport" {
-			if g.Calls != 5 || g.MaxAttempts != 3 || g.Target != "us-east-1, account 111122223333" {
+			if g.Calls != 5 || g.Retried != 5 || g.MaxAttempts != 3 || g.Target != "us-east-1, account 111122223333" {
 				t.Errorf("credential report group = %+v", g)
 			}
 			return
