@@ -470,3 +470,37 @@ func TestImportAcceptsEscapeLikeText(t *testing.T) {
 		t.Errorf("recorded e-mail cells = %q, want what the workbook shows, %q", shown, want)
 	}
 }
+
+func TestCompletedFailsOnEditedDecisionsFile(t *testing.T) {
+	review, reviews := importInto(t, baseSet(), func(accessreview.Row) (string, string) { return "Keep", "gina@example.com" })
+	var edited *evidence.Item
+	for _, it := range reviews.Items {
+		if it.Kind != accessreview.KindDecisions {
+			continue
+		}
+		var d accessreview.Decisions
+		if err := it.Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		d.Decisions[0].Reviewer = ""
+		d.Decisions[1].Date = "2026-09-30"
+		d.Decisions[2].Decision = "Ignore"
+		if err := it.SetAttributes(d); err != nil {
+			t.Fatal(err)
+		}
+		edited = it
+	}
+	if edited == nil {
+		t.Fatal("the collector produced no decisions item")
+	}
+	got := evaluateChecks(t, reviews, baseSet())
+	f := got["accessreview.completed "+review.Sheets[0].System]
+	if f.Status != controls.StatusFail {
+		t.Fatalf("completed on an edited decisions file = %s (%s), want fail", f.Status, f.Message)
+	}
+	for _, want := range []string{"has no reviewer", "outside the period", `decision "Ignore"`} {
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("message %q lacks %q", f.Message, want)
+		}
+	}
+}

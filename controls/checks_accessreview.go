@@ -126,6 +126,9 @@ func judgeSheetDecisions(ec *EvalContext, imp *accessreview.Imported, s accessre
 		case d.Reviewer == "":
 			problems = append(problems, fmt.Sprintf("%s (row %d) has no reviewer", row.Name, row.Row))
 			continue
+		case d.Decision != accessreview.DecisionKeep && d.Decision != accessreview.DecisionRevoke && d.Decision != accessreview.DecisionModify:
+			problems = append(problems, fmt.Sprintf("%s (row %d) has the decision %q, not Keep, Revoke or Modify", row.Name, row.Row, d.Decision))
+			continue
 		}
 		date, err := time.Parse("2006-01-02", d.Date)
 		if err != nil || date.Before(ec.Period.Start) || !date.Before(ec.Period.End) {
