@@ -175,6 +175,9 @@ type Model struct {
 // Build derives the model from results. Checks that appear in findings but
 // not in results.checks still get an entry, titled by their id.
 func Build(res *controls.Results, cat *controls.Catalog) (*Model, error) {
+	if cat == nil {
+		cat = controls.MustCatalog()
+	}
 	m := &Model{Results: res, Catalog: cat, Checks: map[string]*CheckCoverage{}}
 	for _, ci := range res.Checks {
 		m.Checks[ci.ID] = &CheckCoverage{Check: ci, Counts: map[controls.Status]int{}}
