@@ -26,7 +26,7 @@ func newAccessReviewE2E(t *testing.T) *e2eEnv {
 	cfg := fmt.Sprintf(`organization: E2E Corp
 period: last-30d
 output_dir: out
-formats: [junit]
+formats: [pdf, xlsx]
 fail_on: none
 aws:
   endpoint: %s
@@ -187,6 +187,20 @@ func TestAccessReviewCommandExitCodes(t *testing.T) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
+	// The reports render the review's findings and evidence.
+	report, err := excelize.OpenFile(filepath.Join(e.out, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer report.Close()
+	sheets := strings.Join(report.GetSheetList(), "|")
+	if !strings.Contains(sheets, "accessreview") {
+		t.Errorf("report.xlsx has no sheet for the access-review evidence: %s", sheets)
+	}
+	if _, err := os.Stat(filepath.Join(e.out, "report.pdf")); err != nil {
+		t.Errorf("report.pdf: %v", err)
+	}
+
 	completed := 0
 	for _, f := range res.Findings {
 		if f.CheckID != "accessreview.completed" {
