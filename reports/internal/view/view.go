@@ -274,8 +274,8 @@ type CallGroup struct {
 	SQL       string
 	Identity  string
 	// Target is the region and account, or the endpoint.
-	Target      string
-	Calls int
+	Target string
+	Calls  int
 	// Retried counts the calls that took more than one attempt, and
 	// MaxAttempts is the most attempts one call took.
 	Retried     int
