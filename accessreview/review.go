@@ -71,6 +71,43 @@ type Meta struct {
 type Review struct {
 	Meta
 	Sheets []Sheet `json:"sheets"`
+	// ScopeExclude are the scope.exclude patterns the export applied, and
+	// Excluded the accounts they took out of the review.
+	ScopeExclude []string `json:"scope_exclude,omitempty"`
+	Excluded     []string `json:"excluded,omitempty"`
+}
+
+// Exclude takes the accounts that match one of the patterns out of the
+// review, records the patterns and the accounts, and renumbers the rows.
+// match is the scope matcher of the configuration (controls.MatchResource).
+func (r *Review) Exclude(patterns []string, match func(pattern, resource string) bool) {
+	if len(patterns) == 0 {
+		return
+	}
+	r.ScopeExclude = append([]string(nil), patterns...)
+	for i := range r.Sheets {
+		s := &r.Sheets[i]
+		kept := s.Rows[:0]
+		for _, row := range s.Rows {
+			if MatchesAny(patterns, row.Account, match) {
+				r.Excluded = append(r.Excluded, row.Account)
+				continue
+			}
+			row.Row = firstDataRow + len(kept)
+			kept = append(kept, row)
+		}
+		s.Rows = kept
+	}
+}
+
+// MatchesAny reports whether the resource matches one of the patterns.
+func MatchesAny(patterns []string, resource string, match func(pattern, resource string) bool) bool {
+	for _, p := range patterns {
+		if match(p, resource) {
+			return true
+		}
+	}
+	return false
 }
 
 // Sheet is one system's accounts.

@@ -504,3 +504,48 @@ func TestCompletedFailsOnEditedDecisionsFile(t *testing.T) {
 		}
 	}
 }
+
+func TestExcludedAccountsStayOutOfTheReview(t *testing.T) {
+	dir := t.TempDir()
+	review, err := accessreview.Build(baseSet(), testMeta("ar-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	review.Exclude([]string{"arn:aws:iam::*:user/b*", pgBase + "/users/frank@*"}, controls.MatchResource)
+	if strings.Join(review.Excluded, " ") != userARN("bob")+" "+pgBase+"/users/frank@example.com" {
+		t.Errorf("excluded = %q", review.Excluded)
+	}
+	for _, s := range review.Sheets {
+		for i, r := range s.Rows {
+			if r.Row != i+3 {
+				t.Errorf("sheet %q row %d (%s) is numbered %d after the exclusion", s.Name, i, r.Name, r.Row)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := review.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "review.xlsx")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, path, review, "2026-11-12", func(accessreview.Row) (string, string) { return "Keep", "gina@example.com" })
+	d, err := accessreview.Import(path, review, importTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := accessreview.SaveExport(dir, review); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := accessreview.SaveDecisions(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	got := evaluateChecks(t, collectReviews(t, dir), baseSet())
+	for _, key := range []string{"accessreview.completed " + userARN("bob"), "accessreview.completed " + pgBase + "/users/frank@example.com"} {
+		if f, ok := got[key]; ok {
+			t.Errorf("excluded account has finding %s: %s %s", key, f.Status, f.Message)
+		}
+	}
+	wantStatus(t, got, "accessreview.completed aws:"+account, controls.StatusPass, "reviewed by")
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/auditpack/auditpack/accessreview"
+	"github.com/auditpack/auditpack/controls"
 	"github.com/auditpack/auditpack/internal/pipeline"
 )
 
@@ -113,6 +114,7 @@ func (a *app) exportAccessReview(cmd *cobra.Command, out string) error {
 	if err != nil {
 		return abortedError(fmt.Errorf("%w\nno workbook was written", err))
 	}
+	review.Exclude(cfg.Scope.Exclude, controls.MatchResource)
 	if len(review.Sheets) == 0 {
 		return abortedError(errors.New("the collection found no system to review; no workbook was written"))
 	}

@@ -194,7 +194,7 @@ func newAccountFindings(ec *EvalContext, imp *accessreview.Imported) []Finding {
 			inExport[r.Account] = true
 		}
 		for _, r := range cs.Rows {
-			if inExport[r.Account] {
+			if inExport[r.Account] || accessreview.MatchesAny(imp.Review.ScopeExclude, r.Account, MatchResource) {
 				continue
 			}
 			f := Finding{Resource: r.Account, Evidence: imp.Evidence(), Details: map[string]any{"export_id": imp.Review.ExportID, "export_created": exported.Format(time.RFC3339)}}
