@@ -10,7 +10,6 @@
 package pdf
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -120,12 +119,10 @@ func (w *Writer) Write(in *reports.Input, out io.Writer) error {
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("render PDF: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return fmt.Errorf("render PDF: %w", err)
+	if err := pdf.Output(out); err != nil {
+		return fmt.Errorf("write PDF: %w", err)
 	}
-	_, err = out.Write(buf.Bytes())
-	return err
+	return nil
 }
 
 func orDash(s string) string {
