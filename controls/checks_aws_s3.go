@@ -212,6 +212,9 @@ func s3EncryptionFinding(ec *EvalContext, it *evidence.Item, enc *awscol.S3Encry
 		} else {
 			label += " ("
 		}
+		// NOTE: a key given by id or ARN counts as customer-managed. The
+		// aws/s3 key named by its key id instead of its alias would need
+		// kms:DescribeKey to be recognised.
 		awsManaged := rule.KMSMasterKeyID == "" || strings.HasSuffix(rule.KMSMasterKeyID, "alias/aws/s3")
 		if awsManaged {
 			msg = label + "AWS-managed key aws/s3)"
