@@ -5,8 +5,9 @@
 //
 // Layout: report/NAME.tmpl are report texts, rendered with Render("report/NAME");
 // notes/CHECK_ID.tmpl is a note shown wherever findings of that check appear,
-// rendered with CheckNote. A new folder of templates is added to the embed
-// line below.
+// rendered with CheckNote; bundle/ holds the texts of the evidence bundle,
+// read through FS. A new folder of templates is added to the embed line
+// below.
 package templates
 
 import (
@@ -74,17 +75,6 @@ func MustRender(name string, data any) string {
 	return s
 }
 
-// Paragraphs splits rendered text at blank lines.
-func Paragraphs(text string) []string {
-	var out []string
-	for _, p := range strings.Split(text, "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // CheckNoteData is the input of a check note template.
 type CheckNoteData struct {
 	CheckID string
@@ -105,18 +95,6 @@ func CheckNote(checkID string, data CheckNoteData) (string, bool, error) {
 		return "", false, err
 	}
 	return s, true, nil
-}
-
-// NotedChecks lists the check ids that have a note, sorted.
-func NotedChecks() []string {
-	entries, _ := fs.ReadDir(files, "notes")
-	var out []string
-	for _, e := range entries {
-		if id, ok := strings.CutSuffix(e.Name(), ".tmpl"); ok {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // reflow trims the text and joins the lines of each paragraph with spaces.
