@@ -249,6 +249,10 @@ func (im *importer) readRow(s Sheet, row Row) (Decision, bool) {
 	}
 
 	d := Decision{Sheet: s.Name, Row: row.Row, System: s.System, Type: row.Type, Account: row.Account, Name: row.Name, Email: row.Email}
+	if im.undecided(s, row) {
+		im.problem(s.Name, row.Row, row.Name, "not reviewed: enter a Decision (Keep, Revoke or Modify), the Reviewer and the Date (YYYY-MM-DD)")
+		return d, false
+	}
 	if v, ok := value("Decision"); ok {
 		switch canonical := canonicalDecision(v); {
 		case v == "":
@@ -276,6 +280,20 @@ func (im *importer) readRow(s Sheet, row Row) (Decision, bool) {
 		d.Comment = v
 	}
 	return d, len(im.problems) == before
+}
+
+// undecided reports whether the Decision, Reviewer and Date cells of a row
+// are all empty, which is one problem rather than three.
+func (im *importer) undecided(s Sheet, row Row) bool {
+	for _, header := range []string{"Decision", "Reviewer", "Date"} {
+		cell := cellName(decisionColumn(s, header), row.Row)
+		v, _ := im.f.GetCellValue(s.Name, cell, excelize.Options{RawCellValue: true})
+		formula, _ := im.f.GetCellFormula(s.Name, cell)
+		if strings.TrimSpace(v) != "" || formula != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // parseDate reads the Date cell: a date serial number, as Excel stores a

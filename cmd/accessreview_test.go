@@ -129,7 +129,7 @@ func TestAccessReviewCommandExitCodes(t *testing.T) {
 	if code != ExitUsage {
 		t.Fatalf("import of the unfilled workbook: exit code = %d, want 3; stderr:\n%s", code, stderr)
 	}
-	for _, want := range []string{`sheet "App users app" row 3`, "Decision is empty", "Reviewer is empty", "Date is empty"} {
+	for _, want := range []string{`sheet "App users app" row 3`, "not reviewed: enter a Decision"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("import stderr lacks %q:\n%s", want, stderr)
 		}
