@@ -68,10 +68,10 @@ func (im *Imported) Decision(account string) (Decision, bool) {
 	return d, ok
 }
 
-// IsSelfReview reports whether the reviewer decided on their own account:
-// the reviewer, trimmed and lower-cased, equals the account's e-mail
-// address or name, or the local part of one matches the other where only
-// one side is an e-mail address ("alice" and alice@example.com).
+// IsSelfReview reports whether the reviewer decided on their own account.
+// The reviewer, trimmed and lower-cased, must equal the account's e-mail
+// address or name. Where only one side is an e-mail address, its local part
+// may match the other side ("alice" and alice@example.com).
 // NOTE: a reviewer written as a display name ("Alice Smith") is not matched
 // to an account named by e-mail address or user name.
 func IsSelfReview(d Decision) bool {

@@ -284,7 +284,8 @@ func TestAccessReviewAgainstMotoAndPostgres(t *testing.T) {
 	now := time.Now().UTC()
 	today := now.Format("2006-01-02")
 
-	// Before any import, the completed check fails and says what to run.
+	// Before any import, the completed check fails and names the commands
+	// to run.
 	plan, set := sys.collect(t, now)
 	before := evaluate(t, plan, set, now)
 	var missing *controls.Finding

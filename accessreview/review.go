@@ -6,8 +6,8 @@
 // roles, each PostgreSQL server's login roles and each application's users.
 // Every row ends with the decision columns Decision, Reviewer, Date and
 // Comment. A very hidden sheet carries the export id, the period and the
-// SHA-256 of each row's data cells, and the export record in the output
-// folder keeps the same hashes, so an import tells changed data apart from
+// SHA-256 of each row's data cells. The export record in the output folder
+// keeps the same hashes, so an import can distinguish changed data from
 // decisions.
 package accessreview
 
@@ -137,10 +137,10 @@ type Row struct {
 	// Email is the normalised e-mail address of the person the account
 	// belongs to, when the account name is one.
 	Email string `json:"email,omitempty"`
-	// Active is true when the account can still sign in or be used: an IAM
-	// user with a console password or an active access key (or whose
-	// credentials are unknown), any role, a PostgreSQL login role that has
-	// not expired, an application user in an active status.
+	// Active is true when the account can still sign in or be used. That is
+	// an IAM user with a console password or an active access key, or whose
+	// credentials are unknown; any role; a PostgreSQL login role that has
+	// not expired; and an application user in an active status.
 	Active bool `json:"active"`
 	// Observed is when Active was last read from the system, when that is
 	// earlier than the collection: the credential report's generation time

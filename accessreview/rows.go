@@ -39,9 +39,9 @@ func Build(set *evidence.Set, meta Meta) (*Review, error) {
 	return r, nil
 }
 
-// BuildPartial is Build without the completeness check; the checks use it
-// to read the accounts in the current evidence, where collection failures
-// are reported as error findings of their own.
+// BuildPartial is Build without the completeness check. The checks use it
+// to read the accounts in the current evidence, because there collection
+// failures are reported as error findings of their own.
 func BuildPartial(set *evidence.Set, meta Meta) *Review {
 	r := &Review{Meta: meta, Sheets: []Sheet{}}
 	roster := rosterOf(set)

@@ -50,7 +50,7 @@ func Export(set *evidence.Set, meta Meta, w io.Writer) error {
 // written as a string cell, so text from another system is never a formula.
 func (r *Review) Write(w io.Writer) error {
 	if len(r.Sheets) == 0 {
-		return errors.New("the evidence holds no system to review: configure aws or postgres (with a users table) and export again")
+		return errors.New("the evidence contains no system to review: configure aws or postgres and export again")
 	}
 	f := excelize.NewFile()
 	defer f.Close()

@@ -106,7 +106,7 @@ func (c *IAMAccessCollector) Kinds() []string { return []string{KindIAMAccess} }
 // Collect lists the account's users (with ListGroupsForUser,
 // ListAttachedUserPolicies and ListUserPolicies for each) and roles (with
 // ListAttachedRolePolicies for each). A failed list is an error of its
-// attribute group; a failed ListUsers is also a failure of the account, so
+// attribute group. A failed ListUsers is also a failure of the account, so
 // no check reads the account as having no users.
 func (c *IAMAccessCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	if !selectedCheck(req, IAMAccessChecks...) {
