@@ -4,10 +4,19 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"github.com/auditpack/auditpack/cmd"
 )
 
+// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set. Large
+// reports otherwise let the heap grow to twice their live data before the
+// garbage collector runs; the limit only makes it collect sooner.
+const defaultMemoryLimit = 256 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(cmd.Execute())
 }
