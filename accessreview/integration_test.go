@@ -1,8 +1,10 @@
 package accessreview_test
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -382,6 +384,25 @@ func TestAccessReviewAgainstMotoAndPostgres(t *testing.T) {
 		}
 		if visible {
 			t.Error("the _auditpack sheet is visible")
+		}
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		for _, zf := range zr.File {
+			if zf.Name != "xl/workbook.xml" {
+				continue
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			if !strings.Contains(string(data), `name="_auditpack"`) || !strings.Contains(string(data), `state="veryHidden"`) {
+				t.Errorf("xl/workbook.xml does not mark _auditpack very hidden: %s", data)
+			}
 		}
 	})
 
