@@ -28,6 +28,18 @@ type goBenchmark struct {
 	MaxRSSKB  int
 	Benchstat string
 	Raw       string
+	bin       string
+	// Profile is the allocation profile of a benchmark that missed its
+	// memory goal, and Limited its run under a soft memory limit.
+	Profile string
+	Limited *limitedRun
+}
+
+// limitedRun is one more run of a benchmark under GOMEMLIMIT.
+type limitedRun struct {
+	Limit    string
+	Seconds  float64
+	MaxRSSKB int
 }
 
 // benchLine is one result line of `go test -bench`.
@@ -118,20 +130,37 @@ func (h *harness) runGoBenchmarks(ctx context.Context) ([]*goBenchmark, error) {
 		if _, err := h.command(ctx, "go", "test", "-c", "-o", bin, "./"+dir); err != nil {
 			return nil, err
 		}
+		var rounds []*goBenchmark
 		for _, name := range found[dir] {
 			if name == auditLogBenchmark {
 				for _, rows := range []int{h.pgSmallRows, h.pgRows} {
-					b := &goBenchmark{Dir: dir, Name: name, Label: fmt.Sprintf("%d rows", rows), Count: 1}
+					b := &goBenchmark{Dir: dir, Name: name, Label: fmt.Sprintf("%d rows", rows), Count: 1, bin: bin}
 					env := []string{"AUDITPACK_BENCH_ROWS=" + strconv.Itoa(rows)}
-					if err := h.runBenchmark(ctx, bin, b, env, "-test.benchtime", "1x", "-test.timeout", "60m"); err != nil {
+					if err := h.runBenchmark(ctx, b, env, "-test.benchtime", "1x", "-test.timeout", "60m"); err != nil {
+						return nil, err
+					}
+					if err := h.summarise(ctx, b); err != nil {
 						return nil, err
 					}
 					results = append(results, b)
 				}
 				continue
 			}
-			b := &goBenchmark{Dir: dir, Name: name, Count: h.benchCount}
-			if err := h.runBenchmark(ctx, bin, b, nil, "-test.timeout", "30m"); err != nil {
+			rounds = append(rounds, &goBenchmark{Dir: dir, Name: name, Count: h.benchCount, bin: bin})
+		}
+		// The benchmarks of one package take turns, one process each, so
+		// a change in the machine's load falls on all of them; ratios such
+		// as XLSX ÷ CSV compare runs made close together.
+		for round := 1; round <= h.benchCount; round++ {
+			for _, b := range rounds {
+				h.logf("running %s of ./%s, round %d of %d", b.Name, b.Dir, round, h.benchCount)
+				if err := h.runBenchmark(ctx, b, nil, "-test.timeout", "30m"); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for _, b := range rounds {
+			if err := h.summarise(ctx, b); err != nil {
 				return nil, err
 			}
 			results = append(results, b)
@@ -142,25 +171,29 @@ func (h *harness) runGoBenchmarks(ctx context.Context) ([]*goBenchmark, error) {
 
 var benchResult = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
 
-func (h *harness) runBenchmark(ctx context.Context, bin string, b *goBenchmark, env []string, extra ...string) error {
+// runBenchmark runs one benchmark once in its own process under
+// /usr/bin/time -v and adds the result lines and the peak RSS to b.
+func (h *harness) runBenchmark(ctx context.Context, b *goBenchmark, env []string, extra ...string) error {
 	label := b.Name
 	if b.Label != "" {
 		label += " (" + b.Label + ")"
+		h.logf("running %s of ./%s", label, b.Dir)
 	}
-	h.logf("running %s of ./%s, %d time(s)", label, b.Dir, b.Count)
 	timeOut := filepath.Join(h.tmp, "time-"+b.Name+".txt")
-	args := append([]string{"-v", "-o", timeOut, bin,
-		"-test.run", "^$", "-test.bench", "^" + b.Name + "$", "-test.benchmem", "-test.count", strconv.Itoa(b.Count)}, extra...)
+	args := append([]string{"-v", "-o", timeOut, b.bin,
+		"-test.run", "^$", "-test.bench", "^" + b.Name + "$", "-test.benchmem"}, extra...)
 	out, err := h.commandEnv(ctx, env, filepath.Join(h.root, b.Dir), "/usr/bin/time", args...)
-	b.Raw = out
+	b.Raw += out
 	if err != nil {
 		return fmt.Errorf("%s: %w\n%s", label, err, tail(out, 4000))
 	}
+	found := 0
 	for _, line := range strings.Split(out, "\n") {
 		m := benchResult.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
 		}
+		found++
 		r := benchLine{Metrics: map[string]float64{}}
 		fields := strings.Fields(m[3])
 		for i := 0; i+1 < len(fields); i += 2 {
@@ -176,16 +209,33 @@ func (h *harness) runBenchmark(ctx context.Context, bin string, b *goBenchmark, 
 		}
 		b.Runs = append(b.Runs, r)
 	}
-	if len(b.Runs) == 0 {
+	if found == 0 {
 		return fmt.Errorf("%s printed no result line:\n%s", label, tail(out, 4000))
 	}
 	if tv, err := os.ReadFile(timeOut); err == nil {
 		if m := maxRSSLine.FindSubmatch(tv); m != nil {
-			b.MaxRSSKB, _ = strconv.Atoi(string(m[1]))
+			rss, _ := strconv.Atoi(string(m[1]))
+			b.MaxRSSKB = max(b.MaxRSSKB, rss)
 		}
 	}
+	return nil
+}
+
+// summarise runs benchstat over a benchmark's runs, or keeps the result line
+// of a benchmark run once.
+func (h *harness) summarise(ctx context.Context, b *goBenchmark) error {
+	if len(b.Runs) < 2 {
+		// benchstat needs several runs; one run is shown as go test printed it.
+		for _, line := range strings.Split(b.Raw, "\n") {
+			if benchResult.MatchString(strings.TrimSpace(line)) {
+				b.Benchstat += strings.TrimSpace(line) + "\n"
+			}
+		}
+		b.Benchstat = strings.TrimSpace(b.Benchstat)
+		return nil
+	}
 	rawFile := filepath.Join(h.tmp, "bench-"+b.Name+".txt")
-	if err := os.WriteFile(rawFile, []byte(out), 0o644); err != nil {
+	if err := os.WriteFile(rawFile, []byte(b.Raw), 0o644); err != nil {
 		return err
 	}
 	stat, err := h.command(ctx, h.benchstatBin, rawFile)
@@ -193,5 +243,55 @@ func (h *harness) runBenchmark(ctx context.Context, bin string, b *goBenchmark, 
 		return err
 	}
 	b.Benchstat = strings.TrimSpace(strings.ReplaceAll(stat, rawFile, b.Name))
+	return nil
+}
+
+// reportRSSGoalMB is the peak RSS goal of the report writers.
+const reportRSSGoalMB = 300
+
+// profileMissedMemoryGoals runs each report benchmark whose process peak RSS
+// exceeded the goal once more with an allocation profile, and once under a
+// soft memory limit, so the page shows where the memory goes and what the
+// Go runtime's memory limit would change.
+func (h *harness) profileMissedMemoryGoals(ctx context.Context, results []*goBenchmark) error {
+	for _, b := range results {
+		if (b.Name != "BenchmarkPDF" && b.Name != "BenchmarkXLSX") || float64(b.MaxRSSKB)/1024 <= reportRSSGoalMB {
+			continue
+		}
+		h.logf("profiling the allocations of %s, which missed the memory goal", b.Name)
+		prof := filepath.Join(h.tmp, "mem-"+b.Name+".pprof")
+		dir := filepath.Join(h.root, b.Dir)
+		if _, err := h.commandEnv(ctx, nil, dir, b.bin, "-test.run", "^$", "-test.bench", "^"+b.Name+"$", "-test.benchtime", "1x", "-test.memprofile", prof); err != nil {
+			return err
+		}
+		top, err := h.command(ctx, "go", "tool", "pprof", "-sample_index=alloc_space", "-top", "-cum", "-nodecount", "25", b.bin, prof)
+		if err != nil {
+			return err
+		}
+		b.Profile = strings.TrimSpace(top)
+
+		limit := fmt.Sprintf("%dMiB", reportRSSGoalMB*3/4)
+		timeOut := filepath.Join(h.tmp, "time-limited-"+b.Name+".txt")
+		out, err := h.commandEnv(ctx, []string{"GOMEMLIMIT=" + limit}, dir, "/usr/bin/time", "-v", "-o", timeOut, b.bin, "-test.run", "^$", "-test.bench", "^"+b.Name+"$", "-test.benchtime", "1x")
+		if err != nil {
+			return err
+		}
+		run := &limitedRun{Limit: limit}
+		for _, line := range strings.Split(out, "\n") {
+			if m := benchResult.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+				f := strings.Fields(m[3])
+				if len(f) > 1 && f[1] == "ns/op" {
+					ns, _ := strconv.ParseFloat(f[0], 64)
+					run.Seconds = ns / 1e9
+				}
+			}
+		}
+		if tv, err := os.ReadFile(timeOut); err == nil {
+			if m := maxRSSLine.FindSubmatch(tv); m != nil {
+				run.MaxRSSKB, _ = strconv.Atoi(string(m[1]))
+			}
+		}
+		b.Limited = run
+	}
 	return nil
 }

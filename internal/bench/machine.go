@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -23,8 +25,13 @@ func readMachine(ctx context.Context, h *harness) machine {
 	m.CPUs = firstLine(ctx, "nproc")
 	m.Kernel = firstLine(ctx, "uname", "-r")
 	m.CPUModel = procField("/proc/cpuinfo", "model name")
-	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
-		m.Memory = kb
+	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
+		kb, err := strconv.Atoi(strings.TrimSuffix(v, " kB"))
+		if err == nil {
+			m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		} else {
+			m.Memory = v
+		}
 	}
 	for _, v := range [][]string{
 		{"go", "version"},

@@ -74,7 +74,7 @@ func main() {
 	flag.IntVar(&h.boto3Buckets, "boto3-buckets", 500, "buckets the sequential boto3 script reads (0 skips it)")
 	flag.IntVar(&h.pgRows, "pg-rows", 10_000_000, "audit-log rows of the large PostgreSQL run")
 	flag.IntVar(&h.pgSmallRows, "pg-small-rows", 1_000_000, "audit-log rows of the small PostgreSQL run, for the memory comparison")
-	flag.IntVar(&h.benchCount, "count", 5, "runs of each other Go benchmark, for benchstat")
+	flag.IntVar(&h.benchCount, "count", 3, "runs of each other Go benchmark, for benchstat")
 	skip := flag.String("skip", "", "comma-separated parts to leave out: aws, postgres, go")
 	flag.Parse()
 	h.skip = map[string]bool{}
@@ -155,8 +155,10 @@ func (h *harness) run(ctx context.Context) error {
 	if !h.skip["postgres"] || !h.skip["go"] {
 		err := h.timed("Go benchmarks", func() error {
 			var err error
-			page.Go, err = h.runGoBenchmarks(ctx)
-			return err
+			if page.Go, err = h.runGoBenchmarks(ctx); err != nil {
+				return err
+			}
+			return h.profileMissedMemoryGoals(ctx, page.Go)
 		})
 		if err != nil {
 			return fmt.Errorf("Go benchmarks: %w", err)
