@@ -193,7 +193,7 @@ func (a *app) collectCommand() *cobra.Command {
 			}
 			dir := plan.Resolve(plan.Config.OutputDir)
 			if _, err := os.Stat(filepath.Join(dir, pipeline.RunFile)); err == nil {
-				return usageErrorf("--output-dir: %s already holds an evidence store; choose an empty folder", dir)
+				return usageErrorf("--output-dir: %s already contains an evidence store; choose an empty folder", dir)
 			}
 			set, st, err := plan.Collect(cmd.Context(), newProgress(a))
 			if err != nil {

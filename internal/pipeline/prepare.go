@@ -233,7 +233,7 @@ func (p *Plan) checkAWS() error {
 	for i, r := range a.Regions {
 		if r == "enabled" {
 			if len(a.Regions) > 1 {
-				return configErrorf("aws.regions: enabled stands alone; give either enabled or a list of regions")
+				return configErrorf("aws.regions: enabled cannot be combined with region names; give either [enabled] or a list of regions")
 			}
 			continue
 		}
