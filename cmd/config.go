@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -109,6 +110,7 @@ func loadConfig(path string, flags *pflag.FlagSet, getenv func(string) string) (
 
 	cfg := config.Defaults()
 	decoderHook := mapstructure.ComposeDecodeHookFunc(
+		dateHook,
 		periodHook,
 		mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(","),
@@ -142,6 +144,19 @@ func periodHook(from, to reflect.Type, data any) (any, error) {
 		return config.PeriodSpec{Name: s}, nil
 	}
 	return data, nil
+}
+
+// dateHook turns a YAML date such as `start: 2026-10-01`, which the YAML
+// parser reads as a timestamp, back into its YYYY-MM-DD text.
+func dateHook(from, to reflect.Type, data any) (any, error) {
+	t, ok := data.(time.Time)
+	if !ok || to.Kind() != reflect.String {
+		return data, nil
+	}
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return t.Format("2006-01-02"), nil
+	}
+	return t.UTC().Format(time.RFC3339), nil
 }
 
 // checkKeys reports the first key of raw, in sorted order, that the typed
