@@ -3,22 +3,31 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/auditpack/auditpack/collectors"
 )
 
-// progress shows collectors starting and finishing. On a terminal it
-// redraws one status line; elsewhere (CI, pipes) the runner's log lines are
-// the progress, so it draws nothing.
+// progress draws one line per collector with its state and elapsed time,
+// under an overall bar. It draws only on a terminal; in CI and pipes the
+// runner's log lines are the progress.
 type progress struct {
-	mu      sync.Mutex
-	out     *os.File
-	running map[string]bool
-	done    int
-	started int
+	mu    sync.Mutex
+	out   *os.File
+	lines []*collectorLine
+	index map[string]*collectorLine
+	drawn int
+}
+
+type collectorLine struct {
+	name    string
+	started time.Time
+	elapsed time.Duration
+	state   string // running, done or failed
 }
 
 func newProgress(a *app) collectors.Progress {
@@ -29,44 +38,58 @@ func newProgress(a *app) collectors.Progress {
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return &progress{out: f, running: map[string]bool{}}
+	return &progress{out: f, index: map[string]*collectorLine{}}
 }
 
 func (p *progress) Start(c collectors.Collector) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.started++
-	p.running[c.ID()+" "+c.Scope()] = true
-	p.draw(c.ID() + " " + c.Scope())
+	l := &collectorLine{name: c.ID() + " " + c.Scope(), started: time.Now(), state: "running"}
+	p.lines = append(p.lines, l)
+	p.index[l.name] = l
+	p.draw()
 }
 
 func (p *progress) Done(c collectors.Collector, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done++
-	delete(p.running, c.ID()+" "+c.Scope())
-	state := "done"
-	if err != nil {
-		state = "failed"
+	l := p.index[c.ID()+" "+c.Scope()]
+	if l == nil {
+		return
 	}
-	p.draw(c.ID() + " " + c.Scope() + " " + state)
+	l.elapsed = time.Since(l.started)
+	l.state = "done"
+	if err != nil {
+		l.state = "failed"
+	}
+	p.draw()
 }
 
-func (p *progress) draw(last string) {
-	width := 20
-	filled := 0
-	if p.started > 0 {
-		filled = width * p.done / p.started
+// draw rewrites the lines drawn last time in place.
+func (p *progress) draw() {
+	var b strings.Builder
+	if p.drawn > 0 {
+		fmt.Fprintf(&b, "\033[%dA", p.drawn)
 	}
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = '.'
-		if i < filled {
-			bar[i] = '#'
+	done := 0
+	for _, l := range p.lines {
+		if l.state != "running" {
+			done++
 		}
 	}
-	fmt.Fprintf(p.out, "\r\033[K[%s] %d/%d collectors  %s", bar, p.done, p.started, last)
-	if len(p.running) == 0 {
-		fmt.Fprint(p.out, "\r\033[K")
+	const width = 24
+	filled := width * done / len(p.lines)
+	fmt.Fprintf(&b, "\r\033[K[%s%s] %d/%d collectors\n", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, len(p.lines))
+	for _, l := range p.lines {
+		mark, elapsed := "…", time.Since(l.started)
+		switch l.state {
+		case "done":
+			mark, elapsed = "✓", l.elapsed
+		case "failed":
+			mark, elapsed = "✗", l.elapsed
+		}
+		fmt.Fprintf(&b, "\r\033[K  %s %-60s %s %s\n", mark, l.name, l.state, elapsed.Round(100*time.Millisecond))
 	}
+	p.drawn = len(p.lines) + 1
+	fmt.Fprint(p.out, b.String())
 }
