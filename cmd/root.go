@@ -133,7 +133,7 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return a.setupLogging()
+			return a.setupLogging(cmd.Flags().Changed("log-level"))
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -165,7 +165,10 @@ Exit codes: 0 finished with no failing finding at or above --fail-on;
 	return root
 }
 
-func (a *app) setupLogging() error {
+// setupLogging builds the stderr logger. On a terminal, where progress
+// lines are drawn, info lines would tear them, so the default level there is
+// warn unless --log-level is given.
+func (a *app) setupLogging(levelGiven bool) error {
 	var level slog.Level
 	switch strings.ToLower(a.logLevel) {
 	case "debug":
@@ -180,6 +183,9 @@ func (a *app) setupLogging() error {
 		return usageErrorf("--log-level: invalid value %q; use debug, info, warn or error", a.logLevel)
 	}
 	if a.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
+	}
+	if !levelGiven && level == slog.LevelInfo && newProgress(a) != nil {
 		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
