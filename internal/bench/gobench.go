@@ -20,7 +20,8 @@ const auditLogBenchmark = "BenchmarkAuditLogCollector"
 type goBenchmark struct {
 	Dir  string // package folder relative to the root, such as reports/pdf
 	Name string
-	// Label tells apart runs of one function with different settings.
+	// Label names the settings of a function run more than once, such as
+	// "1000000 rows".
 	Label string
 	Count int
 	Runs  []benchLine
@@ -148,9 +149,9 @@ func (h *harness) runGoBenchmarks(ctx context.Context) ([]*goBenchmark, error) {
 			}
 			rounds = append(rounds, &goBenchmark{Dir: dir, Name: name, Count: h.benchCount, bin: bin})
 		}
-		// The benchmarks of one package take turns, one process each, so
-		// a change in the machine's load falls on all of them; ratios such
-		// as XLSX ÷ CSV compare runs made close together.
+		// The benchmarks of one package take turns, one process each, so a
+		// change in the machine's load falls on all of them. Ratios such as
+		// XLSX ÷ CSV then compare runs made close together.
 		for round := 1; round <= h.benchCount; round++ {
 			for _, b := range rounds {
 				h.logf("running %s of ./%s, round %d of %d", b.Name, b.Dir, round, h.benchCount)
@@ -249,10 +250,10 @@ func (h *harness) summarise(ctx context.Context, b *goBenchmark) error {
 // reportRSSGoalMB is the peak RSS goal of the report writers.
 const reportRSSGoalMB = 300
 
-// profileMissedMemoryGoals runs each report benchmark whose process peak RSS
-// exceeded the goal once more with an allocation profile, and once under a
-// soft memory limit, so the page shows where the memory goes and what the
-// Go runtime's memory limit would change.
+// profileMissedMemoryGoals reruns each report benchmark whose process peak
+// RSS exceeded the goal, once with an allocation profile and once under a
+// soft memory limit (GOMEMLIMIT). The page shows where the memory goes and
+// what the limit changes.
 func (h *harness) profileMissedMemoryGoals(ctx context.Context, results []*goBenchmark) error {
 	for _, b := range results {
 		if (b.Name != "BenchmarkPDF" && b.Name != "BenchmarkXLSX") || float64(b.MaxRSSKB)/1024 <= reportRSSGoalMB {

@@ -38,11 +38,7 @@ func readMachine(ctx context.Context, h *harness) machine {
 		{"hyperfine", "--version"},
 		{"aws", "--version"},
 		{"python3", "-c", "import boto3, moto; print('boto3', boto3.__version__, '/ moto', moto.__version__)"},
-		{h.benchstatBin, "-h"},
 	} {
-		if v[0] == h.benchstatBin {
-			continue // benchstat has no version flag
-		}
 		if line := firstLine(ctx, v[0], v[1:]...); line != "" {
 			m.Versions = append(m.Versions, line)
 		}

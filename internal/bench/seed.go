@@ -40,7 +40,7 @@ func userName(i int) string { return fmt.Sprintf("bench-user-%04d", i) }
 
 // seedAWS creates the benchmark's resources in moto_server at endpoint,
 // straight to moto (not through the latency proxy), with workers requests
-// in flight. Settings vary by index so every check sees passing and failing
+// in flight. Settings vary by index so every check gets passing and failing
 // resources: every 2nd bucket has default encryption, every 3rd versioning,
 // every 4th Block Public Access and every 5th a policy; every 2nd user has a
 // console password; every 2nd key rotates; every 2nd DB instance is

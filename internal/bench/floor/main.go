@@ -1,8 +1,8 @@
 // Command floor is the lower bound that auditpack's AWS collection is
 // measured against: a minimal client that makes the same API calls as
 // `auditpack collect` with the S3, IAM, RDS and KMS checks selected, keeps
-// at most -concurrency calls in flight per service, and does nothing with
-// the answers beyond finding the next calls. It writes no evidence.
+// at most -concurrency calls in flight per service, and reads the responses
+// only to find the next calls. It writes no evidence.
 //
 //	floor -endpoint http://127.0.0.1:PORT -concurrency 16
 //
@@ -36,7 +36,8 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 )
 
-// Error codes that are answers ("not configured"), as in the collectors.
+// Error codes with which AWS reports a setting that is not configured; the
+// collectors record them as results, not failures.
 var absentCodes = map[string]bool{
 	"ServerSideEncryptionConfigurationNotFoundError": true,
 	"NoSuchPublicAccessBlockConfiguration":           true,
@@ -91,8 +92,8 @@ func newFloor(endpoint, region string, concurrency int) *floor {
 	return &floor{endpoint: endpoint, region: region, cfg: cfg, sems: sems}
 }
 
-// call runs fn under the service's concurrency limit. An error whose code
-// is an expected "not configured" answer is no error.
+// call runs fn under the service's concurrency limit. An error with one of
+// absentCodes counts as a response, not a failure.
 func (f *floor) call(service, operation string, fn func() error) bool {
 	sem := f.sems[service]
 	sem <- struct{}{}
@@ -265,7 +266,7 @@ func (f *floor) iam(ctx context.Context) {
 		}
 	}()
 
-	// The collector asks for the report first and generates one only when
+	// The collector requests the report first and generates one only when
 	// none is usable; the benchmark generates it while seeding.
 	var report []byte
 	f.call("iam", "GetCredentialReport", func() error {

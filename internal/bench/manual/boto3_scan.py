@@ -5,7 +5,8 @@ Every call goes to ENDPOINT with fake credentials.
     python3 boto3_scan.py ENDPOINT BUCKETS
 
 Prints "calls=N resources=N unexpected_errors=N" and exits 1 when a call
-failed with an error other than S3's "not configured" answers.
+failed with an error other than the codes S3 returns for a setting that
+is not configured.
 """
 
 import sys

@@ -6,7 +6,8 @@
 #   cli_loop.sh ENDPOINT BUCKETS USERS
 #
 # Prints "calls=N resources=N unexpected_errors=N" and exits 1 when a call
-# failed with an error other than S3's or IAM's "not configured" answers.
+# failed with an error other than the error codes S3 and IAM return for
+# a setting that is not configured.
 set -uo pipefail
 endpoint=$1
 buckets=$2
