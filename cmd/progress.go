@@ -19,7 +19,7 @@ type progress struct {
 	mu    sync.Mutex
 	out   *os.File
 	lines []*collectorLine
-	index map[string]*collectorLine
+	index map[collectors.Collector]*collectorLine
 	drawn int
 }
 
@@ -38,25 +38,28 @@ func newProgress(a *app) collectors.Progress {
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return &progress{out: f, index: map[string]*collectorLine{}}
+	return &progress{out: f, index: map[collectors.Collector]*collectorLine{}}
 }
 
 func (p *progress) Start(c collectors.Collector) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := &collectorLine{name: c.ID() + " " + c.Scope(), started: time.Now(), state: "running"}
+	l := &collectorLine{name: c.ID(), started: time.Now(), state: "running"}
 	p.lines = append(p.lines, l)
-	p.index[l.name] = l
+	p.index[c] = l
 	p.draw()
 }
 
 func (p *progress) Done(c collectors.Collector, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := p.index[c.ID()+" "+c.Scope()]
+	l := p.index[c]
 	if l == nil {
 		return
 	}
+	// The scope is known for certain only once the collector has run; an
+	// AWS account's id, for one, is resolved during collection.
+	l.name = c.ID() + " " + c.Scope()
 	l.elapsed = time.Since(l.started)
 	l.state = "done"
 	if err != nil {
