@@ -135,7 +135,7 @@ func (h *harness) runGoBenchmarks(ctx context.Context) ([]*goBenchmark, error) {
 		for _, name := range found[dir] {
 			if name == auditLogBenchmark {
 				for _, rows := range []int{h.pgSmallRows, h.pgRows} {
-					b := &goBenchmark{Dir: dir, Name: name, Label: fmt.Sprintf("%d rows", rows), Count: 1, bin: bin}
+					b := &goBenchmark{Dir: dir, Name: name, Label: thousands(strconv.Itoa(rows)) + " rows", Count: 1, bin: bin}
 					env := []string{"AUDITPACK_BENCH_ROWS=" + strconv.Itoa(rows)}
 					if err := h.runBenchmark(ctx, b, env, "-test.benchtime", "1x", "-test.timeout", "60m"); err != nil {
 						return nil, err

@@ -63,6 +63,22 @@ func seconds(runs []timedRun) []float64 {
 	return out
 }
 
+// thousands puts commas between groups of three digits of a whole number.
+func thousands(digits string) string {
+	if len(digits) <= 3 {
+		return digits
+	}
+	head := len(digits) % 3
+	if head == 0 {
+		head = 3
+	}
+	out := digits[:head]
+	for i := head; i < len(digits); i += 3 {
+		out += "," + digits[i:i+3]
+	}
+	return out
+}
+
 func mb(kb int) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
 
 // renderPage writes the Markdown page.
@@ -95,7 +111,7 @@ func renderPage(p *pageData) (string, error) {
 	if total > runBudget {
 		budget = "**over**"
 	}
-	w("\n- Started %s, finished %s: %s in all, %s the %s budget of `make bench`\n", p.Started.Format("2006-01-02 15:04:05 UTC"), p.Finished.Format("15:04:05 UTC"), total.Round(time.Second), budget, runBudget)
+	w("\n- Started %s, finished %s: %s in all, %s the %.0f-minute budget of `make bench`\n", p.Started.Format("2006-01-02 15:04:05 UTC"), p.Finished.Format("15:04:05 UTC"), total.Round(time.Second), budget, runBudget.Minutes())
 	w("- Machine: %s CPUs (`nproc`), %s, %s of memory (MemTotal), Linux %s\n", p.Machine.CPUs, p.Machine.CPUModel, p.Machine.Memory, p.Machine.Kernel)
 	w("- Load average (1, 5, 15 min) at the start: %s; at the end: %s\n", p.Machine.LoadStart, p.LoadEnd)
 	for _, v := range p.Machine.Versions {
@@ -267,7 +283,7 @@ func awsSection(a *awsResult) ([]goal, string) {
 
 	w("## AWS collection\n\n")
 	w("moto_server on 127.0.0.1 behind the fault proxy of `internal/testenv`, which adds %s before forwarding each call. ", a.Latency)
-	w("Seeded straight into moto (not through the proxy) with %d buckets, %d IAM users, %d RDS DB instances and %d KMS keys: %d API calls with %d in flight took %.1f s.", a.Size.Buckets, a.Size.Users, a.Size.RDS, a.Size.KMS, a.Seed.Calls, a.Seed.Workers, a.Seed.Duration.Seconds())
+	w("Seeded straight into moto (not through the proxy) with %s buckets, %d IAM users, %d RDS DB instances and %d KMS keys: %s API calls with %d in flight took %.1f s.", thousands(strconv.Itoa(a.Size.Buckets)), a.Size.Users, a.Size.RDS, a.Size.KMS, thousands(strconv.FormatInt(a.Seed.Calls, 10)), a.Seed.Workers, a.Seed.Duration.Seconds())
 	if a.ScaleNote != "" {
 		w(" These sizes are smaller than the goal's 2,000 buckets, 500 users, 100 instances and 200 keys: %s.", a.ScaleNote)
 	}
@@ -389,6 +405,13 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
+// Lines that BenchmarkAuditLogCollector logs: how long seeding took, and
+// each query of the collector with its time.
+var (
+	seededLine = regexp.MustCompile(`seeded (\d+) rows in (\S+)`)
+	queryLines = regexp.MustCompile(`(?m)bench_test\.go:\d+: (postgres:\S+)\s+(\S+)\s*$`)
+)
+
 var auditLogRow = regexp.MustCompile(`\|\s*\d{4}-\d{2}-\d{2}\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|`)
 
 func auditLogSection(runs []*goBenchmark) ([]goal, string) {
@@ -401,7 +424,10 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("## Audit-log statistics\n\n")
-	w("`BenchmarkAuditLogCollector` in `./collectors/postgres`, one run per size; the rows span 140 days and the period is the last 90.\n\n")
+	w("The audit-log collector computes its statistics on the database and never pulls the log's rows: one grouped pass over the period for daily counts and gaps, ")
+	w("one more scan for the few events that the lockout, permission-change and data-subject statistics need, and the time column's index for the oldest and newest event.\n\n")
+	w("`BenchmarkAuditLogCollector` in `./collectors/postgres` starts a throwaway PostgreSQL cluster (shared_buffers 512MB, work_mem 64MB), seeds an audit table whose rows span 140 days with `generate_series`, with a B-tree index on the time column, and selects the last 90 days as the period. ")
+	w("It runs once per size; on its own, run it with `AUDITPACK_BENCH_ROWS=N go test -run '^$' -bench AuditLogCollector -benchtime 1x -timeout 60m ./collectors/postgres/`.\n\n")
 	w("| Rows | Rows in period | `count(*)` | Grouped pass | Collector | Collector ÷ grouped | Peak Go heap during the collector | Process peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	var goals []goal
 	var heaps []float64
@@ -409,7 +435,7 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 	for _, r := range runs {
 		rows, inPeriod := r.Label, ""
 		if m := auditLogRow.FindStringSubmatch(r.Raw); m != nil {
-			rows, inPeriod = m[1], m[2]
+			rows, inPeriod = thousands(m[1]), thousands(m[2])
 		}
 		count, _ := r.median("count-s")
 		grouped, _ := r.median("grouped-s")
@@ -419,7 +445,18 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 		w("| %s | %s | %.2f s | %.2f s | %.2f s | %.2f | %.1f MiB | %s |\n", rows, inPeriod, count, grouped, collector, collector/grouped, heap, mb(r.MaxRSSKB))
 		largest = r
 	}
-	w("\nThe process peak RSS includes seeding the table and the timed queries; the heap figure covers only the collector.\n\n")
+	w("\nThe process peak RSS includes seeding the table and the timed queries; the heap figure covers only the collector.")
+	if m := seededLine.FindStringSubmatch(largest.Raw); m != nil {
+		w(" Seeding the %s rows took %s.", thousands(m[1]), m[2])
+	}
+	w("\n\n")
+	if queries := queryLines.FindAllStringSubmatch(largest.Raw, -1); len(queries) > 0 {
+		w("The collector's queries at %s, from its provenance (time since the previous query ended):\n\n| Query | Time |\n| --- | --- |\n", largest.Label)
+		for _, q := range queries {
+			w("| %s | %s |\n", q[1], q[2])
+		}
+		w("\n")
+	}
 	grouped, _ := largest.median("grouped-s")
 	collector, _ := largest.median("collector-s")
 	goals = append(goals, goal{
