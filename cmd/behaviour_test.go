@@ -105,20 +105,21 @@ func TestExitCodeTwoWhenEvidenceIncomplete(t *testing.T) {
 	}
 }
 
-func TestExitCodeFourWhenOutputUnwritable(t *testing.T) {
+func TestOutputDirThatIsAFileExitsThree(t *testing.T) {
 	e := newE2E(t, "high", "")
-	// output_dir names a file, so the run cannot create its work folder.
 	e.writeFile(t, "out", "not a folder")
 	code, _, stderr := e.auditpack(t, "run", "--checks", "aws.s3.versioning")
-	if code != ExitAborted {
-		t.Fatalf("exit code = %d, want 4\n%s", code, stderr)
+	if code != ExitUsage || !strings.Contains(stderr, "output_dir") {
+		t.Fatalf("exit code = %d, want 3 naming output_dir\n%s", code, stderr)
 	}
 	matches, _ := filepath.Glob(filepath.Join(e.dir, "*.zip"))
 	if len(matches) != 0 {
-		t.Errorf("bundles written on exit 4: %v", matches)
+		t.Errorf("bundles written on exit 3: %v", matches)
 	}
 }
 
+// TestInterruptLeavesNoPartialBundle also covers exit code 4: the run
+// could not finish.
 func TestInterruptLeavesNoPartialBundle(t *testing.T) {
 	e := newE2E(t, "high", "")
 	// An endpoint that accepts connections and never answers keeps the run
@@ -504,6 +505,114 @@ func unzip(t *testing.T, path, dir string) {
 		rc.Close()
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// silentListener accepts connections on loopback and never answers.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestSilentEndpointTimesOut(t *testing.T) {
+	e := newE2E(t, "high", "")
+	cfg, _ := os.ReadFile(e.config)
+	silent := strings.Replace(string(cfg), "endpoint: http://127.0.0.1:", "call_timeout: 300ms\n  endpoint: http://"+silentListener(t)+"#", 1)
+	e.writeFile(t, "auditpack.yaml", silent)
+	start := time.Now()
+	code, stdout, stderr := e.auditpack(t, "run", "--checks", "aws.s3.versioning,postgres.auditlog.retention", "--fail-on", "medium")
+	if elapsed := time.Since(start); elapsed > 30*time.Second {
+		t.Errorf("run took %s against a silent endpoint", elapsed)
+	}
+	if code != ExitIncomplete {
+		t.Fatalf("exit code = %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	r := e.results(t)
+	assessed, awsErrors := false, 0
+	for _, f := range r.Findings {
+		switch f.CheckID {
+		case "postgres.auditlog.retention":
+			assessed = f.Status == controls.StatusPass
+		case "aws.s3.versioning":
+			awsErrors++
+			if f.Status != controls.StatusError || !strings.Contains(f.Message, "timeout") && !strings.Contains(f.Message, "deadline") && !strings.Contains(f.Message, "Timeout") {
+				t.Errorf("aws.s3.versioning %s = %s %q, want an error naming the timeout", f.Resource, f.Status, f.Message)
+			}
+		}
+	}
+	if !assessed {
+		t.Errorf("the database was not assessed while AWS hung: %+v", r.Findings)
+	}
+	if awsErrors == 0 {
+		t.Error("no aws.s3.versioning error finding for the silent endpoint")
+	}
+}
+
+func TestCollectorSelectionDropsItsChecks(t *testing.T) {
+	e := newE2E(t, "high", "")
+	code, _, stderr := e.auditpack(t, "run", "--collectors", "postgres.*")
+	if code != ExitFailed {
+		t.Fatalf("exit code = %d, want 1 (the audit-log outage)\n%s", code, stderr)
+	}
+	r := e.results(t)
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.CheckID, "aws.") {
+			t.Errorf("finding of deselected collector: %s %s %s", f.CheckID, f.Status, f.Message)
+		}
+	}
+	for _, c := range r.Checks {
+		if strings.HasPrefix(c.ID, "aws.") && c.Selected {
+			t.Errorf("check %s is marked selected although its collector was not", c.ID)
+		}
+	}
+	// Re-evaluation judges the same checks.
+	again := filepath.Join(e.dir, "again")
+	e.auditpack(t, "evaluate", "--bundle", e.bundle(t), "--output-dir", again)
+	want, _ := os.ReadFile(filepath.Join(e.out, "results.json"))
+	got, _ := os.ReadFile(filepath.Join(again, "results.json"))
+	if string(got) != string(want) {
+		t.Error("evaluate --bundle differs from the run with --collectors")
+	}
+}
+
+func TestTamperedBundleNotReevaluated(t *testing.T) {
+	e := newE2E(t, "none", "")
+	if code, _, stderr := e.auditpack(t, "run", "--checks", "aws.s3.versioning"); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	files := readZip(t, e.bundle(t))
+	for name, data := range files {
+		if strings.HasPrefix(name, "evidence/aws.s3.bucket/") && strings.Contains(name, "e2e-bare") {
+			files[name] = append(data, ' ')
+		}
+	}
+	tampered := filepath.Join(e.dir, "tampered.zip")
+	writeTestZip(t, tampered, files)
+	for _, args := range [][]string{{"evaluate", "--bundle", tampered}, {"report", "--bundle", tampered, "--formats", "junit"}} {
+		code, _, stderr := e.auditpack(t, args...)
+		if code != ExitUsage || !strings.Contains(stderr, "fails verification") {
+			t.Errorf("%s on a tampered bundle: exit %d, want 3 naming the failed verification\n%s", args[0], code, stderr)
 		}
 	}
 }

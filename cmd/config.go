@@ -123,6 +123,15 @@ func loadConfig(path string, flags *pflag.FlagSet, getenv func(string) string) (
 	if err != nil {
 		return nil, usageErrorf("invalid configuration: %s", decodeMessage(err))
 	}
+	// A folder given on the command line or in the environment is relative
+	// to the working folder; one in the file, to the file's folder.
+	if cfg.OutputDir != "" && !filepath.IsAbs(cfg.OutputDir) && outputDirOutsideFile(flags, getenv) {
+		abs, err := filepath.Abs(cfg.OutputDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.OutputDir = abs
+	}
 	lc.Config = cfg
 	return lc, nil
 }
@@ -238,12 +247,12 @@ func checkAccountIDs(raw map[string]any) error {
 		if !ok {
 			return usageErrorf("invalid configuration: aws.accounts[%d] must be a mapping with id, role_arn and external_id_env", i)
 		}
-		switch id := m["id"].(type) {
+		switch m["id"].(type) {
 		case string:
 		case nil:
 			return usageErrorf("invalid configuration: aws.accounts[%d].id is missing; give the 12-digit account id as a quoted string", i)
 		default:
-			return usageErrorf("invalid configuration: aws.accounts[%d].id %v is not a string; quote the 12-digit account id, for example id: \"111122223333\"", i, id)
+			return usageErrorf("invalid configuration: aws.accounts[%d].id is not a quoted string: YAML reads an unquoted account id as a number and can change it (leading zeros, octal); quote the 12-digit id, for example id: \"111122223333\"", i)
 		}
 	}
 	return nil
@@ -269,4 +278,13 @@ func yamlMessage(err error) string {
 		return pe.Error()
 	}
 	return err.Error()
+}
+
+func outputDirOutsideFile(flags *pflag.FlagSet, getenv func(string) string) bool {
+	if flags != nil {
+		if f := flags.Lookup("output-dir"); f != nil && f.Changed {
+			return true
+		}
+	}
+	return getenv("AUDITPACK_OUTPUT_DIR") != ""
 }

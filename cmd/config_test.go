@@ -70,6 +70,9 @@ func TestInvalidConfigExitsThree(t *testing.T) {
 		{name: "unknown check parameter", yaml: validBase + "checks:\n  params:\n    postgres.auditlog.retention: {min_dayz: 30}\n", expect: []string{"postgres.auditlog.retention", "min_dayz"}},
 		{name: "bad time zone", yaml: strings.Replace(validBase, "event_type: eventType}", "event_type: eventType}\n      time_zone: Mars/Olympus", 1), expect: []string{"time_zone", "Mars/Olympus"}},
 		{name: "signing key variable unset", yaml: validBase + "signing: {key_env: NO_SUCH_KEY}\n", expect: []string{"signing.key_env", "NO_SUCH_KEY"}},
+		{name: "rule reads an unknown kind", yaml: validBase + "rules:\n  - {id: custom.s3.names, title: Names, severity: low, criteria: [CC6.1], kind: aws.s3.buckets, expression: 'true'}\n", expect: []string{"custom.s3.names", "aws.s3.buckets", "aws.s3.bucket"}},
+		{name: "octal-looking account id", yaml: validBase + "aws:\n  accounts:\n    - id: 011122223333\n", expect: []string{"aws.accounts[0].id", "quote"}},
+		{name: "output folder is a file", yaml: validBase, args: []string{"--output-dir", "@config"}, expect: []string{"output_dir", "is a file"}},
 		{name: "unknown flag", yaml: validBase, args: []string{"--colour"}, expect: []string{"unknown flag"}},
 		{name: "bad log level", yaml: validBase, args: []string{"--log-level", "loud"}, expect: []string{"--log-level", "loud"}},
 	}
@@ -85,7 +88,12 @@ func TestInvalidConfigExitsThree(t *testing.T) {
 			if len(tc.args) > 0 && tc.args[0] == "--config" {
 				args = []string{"run", "--output-dir", out}
 			}
-			args = append(args, tc.args...)
+			for _, a := range tc.args {
+				if a == "@config" {
+					a = cfgPath
+				}
+				args = append(args, a)
+			}
 			e := env
 			if tc.env != nil {
 				e = tc.env
@@ -134,8 +142,8 @@ func TestEnvironmentAndFlagsOverrideFile(t *testing.T) {
 	if lc.Config.FailOn != "critical" {
 		t.Errorf("fail_on = %q, want the flag's critical", lc.Config.FailOn)
 	}
-	if lc.Config.OutputDir != "from-env" {
-		t.Errorf("output_dir = %q, want the variable's from-env", lc.Config.OutputDir)
+	if wd, _ := os.Getwd(); lc.Config.OutputDir != filepath.Join(wd, "from-env") {
+		t.Errorf("output_dir = %q, want the variable's from-env below the working folder", lc.Config.OutputDir)
 	}
 	if strings.Join(lc.Config.Formats, ",") != "junit,oscal" {
 		t.Errorf("formats = %v, want [junit oscal] from the variable", lc.Config.Formats)

@@ -43,6 +43,19 @@ func openSource(cmd *cobra.Command) (*source, error) {
 		}
 		return &source{fsys: os.DirFS(dir), dir: dir}, nil
 	case bundle != "":
+		// Evidence that no longer matches its manifest must not be evaluated
+		// or sealed into a new bundle.
+		rep, err := evidence.Verify(bundle, nil)
+		if err != nil {
+			return nil, usageErrorf("--bundle: cannot open %q as a zip: %v", bundle, err)
+		}
+		if !rep.OK() {
+			var parts []string
+			for _, p := range rep.Problems {
+				parts = append(parts, p.Kind+" "+p.Path)
+			}
+			return nil, usageErrorf("--bundle: %s fails verification (%s); run 'auditpack verify' on it, and use only an intact bundle", bundle, strings.Join(parts, ", "))
+		}
 		zr, err := zip.OpenReader(bundle)
 		if err != nil {
 			return nil, usageErrorf("--bundle: cannot open %q as a zip: %v", bundle, err)

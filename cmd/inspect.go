@@ -50,7 +50,9 @@ shows only that the bundle is self-consistent.`,
 			}
 			rep, err := evidence.Verify(args[0], pub)
 			if err != nil {
-				return usageErrorf("%v", err)
+				// A file that is no longer a readable zip fails verification.
+				fmt.Fprintf(a.stdout, "FAILED: %s is not a readable bundle: %v\n", args[0], err)
+				return withCode(ExitFailed)
 			}
 			if format == "json" {
 				enc := json.NewEncoder(a.stdout)

@@ -49,6 +49,7 @@ var options = []option{
 	{Key: "aws.home_region", Env: true, Help: "Region for STS and DescribeRegions. Default: us-east-1."},
 	{Key: "aws.max_attempts", Env: true, Help: "Attempts per API call, throttling included. Default: 10."},
 	{Key: "aws.max_backoff", Env: true, Help: "Longest wait between attempts, as a Go duration (20s). Default: 20s."},
+	{Key: "aws.call_timeout", Env: true, Help: "Longest wait for one attempt of one API call, as a Go duration; a timed-out attempt is retried. Default: 1m."},
 	{Key: "aws.regions", Env: true, Help: "Regions to collect (comma-separated), or enabled for every region enabled in the account. Default: the home region."},
 	{Key: "aws.accounts", Help: "Accounts reached by assuming a role: a list of {id, role_arn, external_id_env}. Default: the account of the default credential chain."},
 	{Key: "aws.accounts[].id", Help: "Account id as a quoted 12-digit string."},

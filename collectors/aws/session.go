@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -110,6 +111,15 @@ func (s *Session) baseConfig(ctx context.Context) (aws.Config, error) {
 		}
 		if s.cfg.Profile != "" {
 			opts = append(opts, awsconfig.WithSharedConfigProfile(s.cfg.Profile))
+		}
+		if s.cfg.CallTimeout > 0 {
+			// Without a timeout an endpoint that accepts the connection and
+			// never answers holds the attempt forever, and max_attempts
+			// never comes into play.
+			client := awshttp.NewBuildableClient().WithTimeout(s.cfg.CallTimeout).WithDialerOptions(func(d *net.Dialer) {
+				d.Timeout = min(s.cfg.CallTimeout, 10*time.Second)
+			})
+			opts = append(opts, awsconfig.WithHTTPClient(client))
 		}
 		if s.cfg.Endpoint != "" {
 			// An emulator has no instance metadata service; never look for one.

@@ -47,11 +47,14 @@ type PeriodSpec struct {
 type AWS struct {
 	// Endpoint points every client at an emulator; S3 then uses path-style
 	// addressing.
-	Endpoint       string        `mapstructure:"endpoint" json:"endpoint,omitempty"`
-	Profile        string        `mapstructure:"profile" json:"profile,omitempty"`
-	HomeRegion     string        `mapstructure:"home_region" json:"home_region"`
-	MaxAttempts    int           `mapstructure:"max_attempts" json:"max_attempts"`
-	MaxBackoff     time.Duration `mapstructure:"max_backoff" json:"max_backoff"`
+	Endpoint    string        `mapstructure:"endpoint" json:"endpoint,omitempty"`
+	Profile     string        `mapstructure:"profile" json:"profile,omitempty"`
+	HomeRegion  string        `mapstructure:"home_region" json:"home_region"`
+	MaxAttempts int           `mapstructure:"max_attempts" json:"max_attempts"`
+	MaxBackoff  time.Duration `mapstructure:"max_backoff" json:"max_backoff"`
+	// CallTimeout bounds one attempt of one API call, so an endpoint that
+	// accepts a connection and never answers cannot stall a run.
+	CallTimeout    time.Duration `mapstructure:"call_timeout" json:"call_timeout"`
 	Regions        []string      `mapstructure:"regions" json:"regions"`
 	Accounts       []AWSAccount  `mapstructure:"accounts" json:"accounts,omitempty"`
 	ArchiveBuckets []string      `mapstructure:"archive_buckets" json:"archive_buckets,omitempty"`
@@ -191,6 +194,9 @@ func (a *AWS) ApplyDefaults() {
 	}
 	if a.MaxBackoff == 0 {
 		a.MaxBackoff = 20 * time.Second
+	}
+	if a.CallTimeout == 0 {
+		a.CallTimeout = time.Minute
 	}
 	if len(a.Regions) == 0 {
 		a.Regions = []string{a.HomeRegion}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"time"
@@ -43,7 +44,9 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 	sink := &evidence.Memory{}
 	checks := p.wantedChecks()
 	req := collectors.Request{Now: started, Period: p.Period, Checks: checks, Logger: p.Opts.Logger}
-	runner := &collectors.Runner{Limit: 4, Logger: p.Opts.Logger, Progress: progress}
+	// Collectors wait on the network and limit their own calls per service,
+	// so they all run at once: a stalled source never holds back another.
+	runner := &collectors.Runner{Limit: max(len(p.Collectors), 1), Logger: p.Opts.Logger, Progress: progress}
 	p.Opts.Logger.Info("collection started", "collectors", len(p.Collectors), "checks", len(p.Selected), "period", p.Period.String())
 	if err := runner.Run(ctx, p.Collectors, req, sink); err != nil {
 		return nil, st, err
@@ -75,6 +78,7 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 		st.Scope = append(st.Scope, p.Redactor.Text(s))
 	}
 	sort.Strings(st.Scope)
+	logCollectionErrors(p.Opts.Logger, set)
 	p.Opts.Logger.Info("collection finished", "items", len(set.Items), "failures", len(set.Failures), "elapsed", st.Finished.Sub(st.Started).Round(time.Millisecond).String())
 	return set, st, nil
 }
@@ -91,4 +95,38 @@ func (p *Plan) EvalConfig() EvalConfig {
 		ec.Manual = append(ec.Manual, ManualEvidenceFile{Criteria: m.Criteria, Path: m.BundlePath, Description: m.Description, SHA256: sha256Hex(m.Data)})
 	}
 	return ec
+}
+
+// maxLoggedErrors caps the warnings logged for collection errors; the rest
+// are counted, and every one is in the evidence and the findings.
+const maxLoggedErrors = 20
+
+// logCollectionErrors logs each failure and each item part that could not
+// be read, with the operation and error code.
+func logCollectionErrors(logger *slog.Logger, set *evidence.Set) {
+	logged, total := 0, 0
+	warn := func(msg string, args ...any) {
+		total++
+		if logged < maxLoggedErrors {
+			logged++
+			logger.Warn(msg, args...)
+		}
+	}
+	for _, f := range set.Failures {
+		warn("collection failed", "collector", f.Collector, "scope", f.Scope, "operation", f.Error.Operation, "code", f.Error.Code, "attempts", f.Error.Attempts, "error", f.Error.Message)
+	}
+	for _, it := range set.Items {
+		groups := make([]string, 0, len(it.Errors))
+		for g := range it.Errors {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups)
+		for _, g := range groups {
+			e := it.Errors[g]
+			warn("evidence part not collected", "collector", it.Collector, "resource", it.Resource, "part", g, "operation", e.Operation, "code", e.Code, "attempts", e.Attempts, "error", e.Message)
+		}
+	}
+	if total > logged {
+		logger.Warn("more collection errors not logged", "count", total-logged)
+	}
 }

@@ -94,6 +94,7 @@ func NewEvaluator(ec EvalConfig) (*Evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
+	sel = withSelectedCollectors(sel, cfg.Collectors)
 	return &Evaluator{Catalog: cat, Registry: reg, Selected: sel, Config: ec}, nil
 }
 

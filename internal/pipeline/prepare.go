@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -161,6 +162,9 @@ func (p *Plan) checkBasics() error {
 	if cfg.OutputDir == "" {
 		return configErrorf("output_dir: must not be empty; give the folder for bundles and reports")
 	}
+	if err := checkFolderPath(p.Resolve(cfg.OutputDir)); err != nil {
+		return configErrorf("output_dir: %v", err)
+	}
 	allowed := map[string]bool{"pdf": true, "xlsx": true, "junit": true, "oscal": true}
 	seen := map[string]bool{}
 	var formats []string
@@ -226,6 +230,9 @@ func (p *Plan) checkAWS() error {
 	}
 	if a.MaxBackoff < 0 || a.MaxBackoff > 5*time.Minute {
 		return configErrorf("aws.max_backoff: %s is out of range; use a duration up to 5m", a.MaxBackoff)
+	}
+	if a.CallTimeout < 0 || a.CallTimeout > 10*time.Minute {
+		return configErrorf("aws.call_timeout: %s is out of range; use a duration up to 10m", a.CallTimeout)
 	}
 	if a.CredentialReportTimeout < 0 {
 		return configErrorf("aws.credential_report_timeout: %s must be positive", a.CredentialReportTimeout)
@@ -476,6 +483,14 @@ func (p *Plan) buildCollectors() error {
 			return configErrorf("collectors: pattern %q matches no collector; known collectors: %s", pat, strings.Join(ids, ", "))
 		}
 	}
+	// A check whose collectors are all deselected has no evidence to judge:
+	// it leaves the selection rather than reporting missing evidence as a
+	// finding.
+	kept := withSelectedCollectors(p.Selected, cfg.Collectors)
+	if len(kept) == 0 {
+		return configErrorf("collectors: %s leaves no selected check with a collector; widen collectors or checks.select", strings.Join(cfg.Collectors, ","))
+	}
+	p.Selected = kept
 	// A collector runs when the selection allows it and a selected check
 	// reads its evidence.
 	needed := map[string]bool{}
@@ -485,11 +500,16 @@ func (p *Plan) buildCollectors() error {
 		}
 		// A custom rule names only the evidence kind it reads; the
 		// collectors producing that kind run for it.
-		if len(c.Collectors) == 0 {
+		if len(c.Collectors) == 0 && !overlaps(c.Kinds, []string{controls.KindCheckParams}) {
+			produced := false
 			for _, f := range reg.All() {
 				if overlaps(f.Kinds, c.Kinds) {
 					needed[f.ID] = true
+					produced = true
 				}
+			}
+			if !produced {
+				return configErrorf("rules: rule %s reads evidence kind %q, which no collector produces; known kinds: %s", c.ID, strings.Join(c.Kinds, ","), strings.Join(knownKinds(reg), ", "))
 			}
 		}
 	}
@@ -569,4 +589,61 @@ func (p *Plan) wantedChecks() map[string]bool {
 		}
 	}
 	return wanted
+}
+
+// withSelectedCollectors drops the checks whose collectors are all outside
+// the collector patterns. Run and re-evaluation both apply it, so they judge
+// the same checks.
+func withSelectedCollectors(checks []*controls.Check, patterns []string) []*controls.Check {
+	var kept []*controls.Check
+	for _, c := range checks {
+		if len(c.Collectors) > 0 && !anyMatch(patterns, c.Collectors) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
+
+// anyMatch reports whether any id matches any of the glob patterns.
+func anyMatch(patterns, ids []string) bool {
+	for _, id := range ids {
+		if controls.MatchAny(patterns, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkFolderPath reports an error when path, or the nearest part of it that
+// exists, is not a folder, so the output folder can be created.
+func checkFolderPath(path string) error {
+	for p := path; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%q is a file, not a folder; choose another output folder", p)
+			}
+			return nil
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
+}
+
+// knownKinds lists every evidence kind the collectors produce, sorted.
+func knownKinds(reg *collectors.Registry) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range reg.All() {
+		for _, k := range f.Kinds {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
