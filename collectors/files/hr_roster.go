@@ -6,11 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -152,12 +149,14 @@ func ParseRoster(cfg config.HRRoster, data []byte) (*HRRosterAttrs, error) {
 		terminated[strings.ToLower(strings.TrimSpace(v))] = true
 	}
 
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("HR roster %s: no readable header line: %v", cfg.Path, err)
+	lines := splitCSVLines(string(data), 0)
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("HR roster %s: no readable header line: the file is empty", cfg.Path)
 	}
+	if lines[0].Err != nil {
+		return nil, fmt.Errorf("HR roster %s: no readable header line: %v", cfg.Path, lines[0].Err)
+	}
+	header := lines[0].Fields
 	find := func(name string) int {
 		for i, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(name)) {
@@ -170,24 +169,10 @@ func ParseRoster(cfg config.HRRoster, data []byte) (*HRRosterAttrs, error) {
 	if ei < 0 || si < 0 {
 		return nil, fmt.Errorf("HR roster %s: header %q lacks column %q or %q; set hr_roster.email_column and hr_roster.status_column to header names", cfg.Path, strings.Join(header, ","), emailCol, statusCol)
 	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			// FieldPos panics after a failed Read, so the line comes from
-			// the parse error.
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			attrs.LineErrors = append(attrs.LineErrors, LineError{Line: line, Message: fmt.Sprintf("%s line %d: %v", cfg.Path, line, err)})
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+	for _, l := range lines[1:] {
+		line, rec := l.Number, l.Fields
+		if l.Err != nil {
+			attrs.LineErrors = append(attrs.LineErrors, LineError{Line: line, Message: fmt.Sprintf("%s line %d: %v", cfg.Path, line, l.Err)})
 			continue
 		}
 		if len(rec) != len(header) {

@@ -125,3 +125,24 @@ func TestHRRosterCollector(t *testing.T) {
 		t.Errorf("collected %d items for no selected check", n)
 	}
 }
+
+func TestRosterStrayQuoteSpoilsOnlyItsLine(t *testing.T) {
+	data := []byte("Work Email,Status\nann@example.com,Active\n\"bob@example.com,Active\ncarl@example.com,Terminated\ndora@example.com,Active\n")
+	attrs, err := ParseRoster(config.HRRoster{Path: "roster.csv", EmailColumn: "Work Email", StatusColumn: "Status", TerminatedValues: []string{"Terminated"}}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(attrs.LineErrors) != 1 || attrs.LineErrors[0].Line != 3 {
+		t.Fatalf("line errors = %+v, want one on line 3", attrs.LineErrors)
+	}
+	got := map[string]bool{}
+	for _, p := range attrs.People {
+		got[p.Email] = p.Terminated
+	}
+	if len(got) != 3 {
+		t.Errorf("people read = %v, want ann, carl and dora", got)
+	}
+	if !got["carl@example.com"] {
+		t.Error("carl on the line after the stray quote was not read as terminated")
+	}
+}

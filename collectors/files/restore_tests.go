@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -189,13 +186,14 @@ func (log *RestoreTestLog) lineError(line int, format string, args ...any) {
 }
 
 func parseRestoreCSV(log *RestoreTestLog, data []byte) error {
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.Comment = '#'
-	header, err := r.Read()
-	if err != nil {
-		return fmt.Errorf("restore-drill log %s: no readable header line: %v", log.Path, err)
+	lines := splitCSVLines(string(data), '#')
+	if len(lines) == 0 {
+		return fmt.Errorf("restore-drill log %s: no readable header line: the file is empty", log.Path)
 	}
+	if lines[0].Err != nil {
+		return fmt.Errorf("restore-drill log %s: no readable header line: %v", log.Path, lines[0].Err)
+	}
+	header := lines[0].Fields
 	index := map[string]int{}
 	units := map[string]string{}
 	for i, h := range header {
@@ -207,22 +205,10 @@ func parseRestoreCSV(log *RestoreTestLog, data []byte) error {
 	if missing := missingRestoreFields(index); len(missing) > 0 {
 		return fmt.Errorf("restore-drill log %s: header %q lacks the column(s) %s; name them date, system, backup, result and time_to_restore", log.Path, strings.Join(header, ","), strings.Join(missing, ", "))
 	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			log.lineError(line, "%v", err)
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+	for _, l := range lines[1:] {
+		line, rec := l.Number, l.Fields
+		if l.Err != nil {
+			log.lineError(line, "%v", l.Err)
 			continue
 		}
 		if len(rec) != len(header) {
