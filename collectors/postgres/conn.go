@@ -161,7 +161,7 @@ func (s *session) source() Source {
 		Database:      s.t.database,
 		Role:          s.role,
 		ServerVersion: s.version,
-		CollectedAt:   time.Now().UTC(),
+		CollectedAt:   time.Now().UTC().Truncate(time.Second),
 	}
 }
 
