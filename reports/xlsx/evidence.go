@@ -85,39 +85,105 @@ func (b *book) evidenceSheets() error {
 }
 
 // attributes decodes an item's attributes into a map of raw values; a value
-// that is not a JSON object is returned under valueKey.
+// that is not a JSON object is returned under valueKey. Nested objects are
+// spread into columns named by their path (see flattenAttributes).
 func attributes(it *evidence.Item) map[string]json.RawMessage {
 	raw := bytes.TrimSpace(it.Attributes)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	var m map[string]json.RawMessage
-	if raw[0] == '{' && json.Unmarshal(raw, &m) == nil {
-		return m
+	if raw[0] != '{' {
+		return map[string]json.RawMessage{valueKey: raw}
 	}
-	return map[string]json.RawMessage{valueKey: raw}
+	_, values, ok := flattenAttributes(raw)
+	if !ok {
+		return map[string]json.RawMessage{valueKey: raw}
+	}
+	return values
 }
 
-// orderedKeys returns the keys of a JSON object in document order.
+// orderedKeys returns the column keys of a JSON object in document order.
 func orderedKeys(raw []byte) []string {
+	keys, _, _ := flattenAttributes(bytes.TrimSpace(raw))
+	return keys
+}
+
+// maxFlattenDepth bounds how deep nested objects are spread into columns;
+// deeper values stay compact JSON text in one cell.
+const maxFlattenDepth = 3
+
+// flattenAttributes spreads nested objects into keys joined by dots, so
+// that a value such as encryption.rules[0].sse_algorithm or
+// versioning.mfa_delete gets a column of its own and reads exactly as
+// collected. A list holding exactly one object is spread as [0]; other
+// lists, and empty objects, stay one cell of compact JSON.
+func flattenAttributes(raw []byte) ([]string, map[string]json.RawMessage, bool) {
+	var keys []string
+	values := map[string]json.RawMessage{}
+	ok := flattenInto("", raw, 0, &keys, values)
+	return keys, values, ok
+}
+
+func flattenInto(prefix string, raw []byte, depth int, keys *[]string, values map[string]json.RawMessage) bool {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
+		return false
 	}
-	var keys []string
+	empty := true
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return keys
+			return false
 		}
 		k, _ := t.(string)
-		keys = append(keys, k)
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return keys
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return false
 		}
+		empty = false
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		v = bytes.TrimSpace(v)
+		if depth < maxFlattenDepth && len(v) > 0 {
+			if v[0] == '{' && flattenInto(name, v, depth+1, keys, values) {
+				continue
+			}
+			if elem, single := singleObject(v); single && flattenInto(name+"[0]", elem, depth+1, keys, values) {
+				continue
+			}
+		}
+		addColumnValue(name, v, keys, values)
 	}
-	return keys
+	if empty && prefix != "" {
+		addColumnValue(prefix, raw, keys, values)
+	}
+	return true
+}
+
+func addColumnValue(name string, v json.RawMessage, keys *[]string, values map[string]json.RawMessage) {
+	if _, dup := values[name]; !dup {
+		*keys = append(*keys, name)
+	}
+	values[name] = v
+}
+
+// singleObject returns the element of a JSON list that holds exactly one
+// object.
+func singleObject(raw json.RawMessage) (json.RawMessage, bool) {
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil, false
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil || len(list) != 1 {
+		return nil, false
+	}
+	elem := bytes.TrimSpace(list[0])
+	if len(elem) == 0 || elem[0] != '{' {
+		return nil, false
+	}
+	return elem, true
 }
 
 // scanColumns collects the attribute keys of the items in the order they

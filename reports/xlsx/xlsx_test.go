@@ -170,8 +170,11 @@ func TestWorkbookEvidenceAsCollected(t *testing.T) {
 	if backups := findRow(buckets, "Resource", "arn:aws:s3:::acme-backups"); backups["created (UTC)"] != "2021-07-14T06:30:00Z" {
 		t.Errorf("a +02:00 time is not shown in UTC: %q", backups["created (UTC)"])
 	}
-	if !strings.HasPrefix(app["policy"], `{"Version":"2012-10-17"`) {
-		t.Errorf("nested policy is not compact JSON text: %q", app["policy"])
+	if app["policy.Version"] != "2012-10-17" {
+		t.Errorf("nested object not spread into columns: policy.Version = %q", app["policy.Version"])
+	}
+	if got := app["policy.Statement[0].Condition.Bool"]; got != `{"aws:SecureTransport":"false"}` {
+		t.Errorf("a value below the spread depth is not compact JSON text: %q", got)
 	}
 	denied := findRow(buckets, "Resource", "arn:aws:s3:::acme-ses-inbound")
 	if denied == nil || !strings.Contains(denied["Collection errors"], "s3:GetBucketEncryption failed with AccessDenied") {
