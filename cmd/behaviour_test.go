@@ -335,6 +335,19 @@ func TestSignedBundleVerification(t *testing.T) {
 		t.Errorf("verify with the right key: exit %d\n%s", code, out)
 	}
 
+	// report signs the new bundle it writes when the configuration signs.
+	code, out, stderr := e.auditpack(t, "report", "--bundle", signed, "--formats", "junit", "--config", "auditpack.yaml", "--output-dir", filepath.Join(e.dir, "rendered"))
+	if code != 0 || !strings.Contains(out, "Signed: yes") {
+		t.Fatalf("report --bundle with signing: exit %d\n%s%s", code, out, stderr)
+	}
+	rendered, _ := filepath.Glob(filepath.Join(e.dir, "rendered", "*.zip"))
+	if len(rendered) != 1 {
+		t.Fatalf("report wrote %v, want one bundle", rendered)
+	}
+	if code, out, _ := e.auditpack(t, "verify", rendered[0], "--pubkey", pub); code != 0 {
+		t.Errorf("verify of the re-rendered bundle: exit %d\n%s", code, out)
+	}
+
 	other := filepath.Join(e.dir, "other")
 	e.auditpack(t, "keygen", "--out-dir", other)
 	if code, out, _ := e.auditpack(t, "verify", signed, "--pubkey", filepath.Join(other, "auditpack.pub")); code != 1 {

@@ -244,10 +244,23 @@ From a bundle it writes a new bundle beside it; a bundle is never modified.`,
 				return usageErrorf("%v", err)
 			}
 			ec.Config.Formats = formats
-			out, err := pipeline.Render(pipeline.RenderInput{
+			signer, err := a.reportSigner(cmd)
+			if err != nil {
+				return err
+			}
+			in := pipeline.RenderInput{
 				Results: results, Evidence: set, Catalog: ev.Catalog, EvalConfig: ec, State: st,
 				Formats: formats, Manual: manual, Logger: a.logger,
-			})
+			}
+			var bundleSigner evidence.Signer
+			if signer != nil {
+				pub, err := evidence.MarshalPublicKey(signer.Public())
+				if err != nil {
+					return abortedError(err)
+				}
+				in.PublicKey, in.KeyFingerprint, bundleSigner = pub, evidence.Fingerprint(signer.Public()), signer
+			}
+			out, err := pipeline.Render(in)
 			if err != nil {
 				return abortedError(err)
 			}
@@ -267,7 +280,7 @@ From a bundle it writes a new bundle beside it; a bundle is never modified.`,
 				}
 				bundlePath = filepath.Join(outDir, "auditpack-"+st.ID+"-report-"+stamp+".zip")
 			}
-			res, err := pipeline.WriteOutputs(out, bundlePath, nil)
+			res, err := pipeline.WriteOutputs(out, bundlePath, bundleSigner)
 			if err != nil {
 				if errors.Is(err, fs.ErrExist) {
 					return usageErrorf("%v", err)
@@ -275,6 +288,11 @@ From a bundle it writes a new bundle beside it; a bundle is never modified.`,
 				return abortedError(err)
 			}
 			fmt.Fprintf(a.stdout, "Bundle: %s\nManifest SHA-256: %s\n", res.Path, res.ManifestSHA256)
+			if res.Signed {
+				fmt.Fprintln(a.stdout, "Signed: yes")
+			} else {
+				fmt.Fprintln(a.stdout, "Signed: no (give --config with signing configured to sign the new bundle)")
+			}
 			return nil
 		},
 	}
@@ -290,4 +308,21 @@ func jsonBytes(v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(data, '\n'), nil
+}
+
+// reportSigner returns the signing key of the configuration named by
+// --config, or nil when no configuration is given or it configures none.
+func (a *app) reportSigner(cmd *cobra.Command) (*evidence.Ed25519Signer, error) {
+	if a.configPath == "" {
+		return nil, nil
+	}
+	lc, err := loadConfig(a.configPath, nil, a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := pipeline.LoadSigner(lc.Config.Signing, lc.Dir, a.getenv)
+	if err != nil {
+		return nil, usageErrorf("invalid configuration: %v", err)
+	}
+	return signer, nil
 }

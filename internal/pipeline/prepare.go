@@ -530,35 +530,48 @@ func (p *Plan) buildCollectors() error {
 }
 
 func (p *Plan) loadSigner() error {
-	s := p.Config.Signing
+	signer, err := LoadSigner(p.Config.Signing, p.Opts.Dir, p.Opts.Getenv)
+	if err != nil {
+		return err
+	}
+	p.Signer = signer
+	return nil
+}
+
+// LoadSigner reads the signing key the configuration names, or returns nil
+// when signing is not configured. Errors never include key material.
+func LoadSigner(s *config.Signing, dir string, getenv func(string) string) (*evidence.Ed25519Signer, error) {
 	if s == nil || (s.KeyEnv == "" && s.KeyFile == "") {
-		return nil
+		return nil, nil
 	}
 	if s.KeyEnv != "" && s.KeyFile != "" {
-		return configErrorf("signing: give key_env or key_file, not both")
+		return nil, configErrorf("signing: give key_env or key_file, not both")
 	}
 	var data []byte
 	var source string
 	if s.KeyEnv != "" {
 		source = "signing.key_env: environment variable " + s.KeyEnv
-		data = []byte(p.Opts.Getenv(s.KeyEnv))
+		data = []byte(getenv(s.KeyEnv))
 		if len(data) == 0 {
-			return configErrorf("%s is not set; export the PEM private key written by 'auditpack keygen'", source)
+			return nil, configErrorf("%s is not set; export the PEM private key written by 'auditpack keygen'", source)
 		}
 	} else {
 		source = "signing.key_file: " + s.KeyFile
+		path := s.KeyFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
 		var err error
-		data, err = os.ReadFile(p.Resolve(s.KeyFile))
+		data, err = os.ReadFile(path)
 		if err != nil {
-			return configErrorf("%s cannot be read; check the path", source)
+			return nil, configErrorf("%s cannot be read; check the path", source)
 		}
 	}
 	signer, err := evidence.ParsePrivateKey(data)
 	if err != nil {
-		return configErrorf("%s: %v", source, err)
+		return nil, configErrorf("%s: %v", source, err)
 	}
-	p.Signer = signer
-	return nil
+	return signer, nil
 }
 
 func overlaps(a, b []string) bool {
