@@ -289,6 +289,21 @@ func (d *doc) checkFindings(cc *view.CheckCoverage) {
 	if cc.Note != "" {
 		d.note(cc.Note)
 	}
+	// Facts every finding of the check shares (such as the backup window)
+	// are shown once above the table instead of in every row.
+	common := sharedDetails(cc.Findings)
+	if len(common) > 0 {
+		keys := make([]string, 0, len(common))
+		for k := range common {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var lines []para
+		for _, k := range keys {
+			lines = append(lines, para{text: k + ": " + common[k], style: styleMono, color: &muted})
+		}
+		d.text(append([]para{{text: "Common to every finding of this check:", color: &muted}}, lines...), 8)
+	}
 	d.y += 1
 
 	t := d.newTable(7.5,
@@ -301,7 +316,7 @@ func (d *doc) checkFindings(cc *view.CheckCoverage) {
 	t.start()
 	for _, f := range cc.Findings {
 		msg := []para{{text: f.Message}}
-		for _, l := range view.Details(f.Details) {
+		for _, l := range view.Details(withoutKeys(f.Details, common)) {
 			msg = append(msg, para{text: l, style: styleMono, color: &muted})
 		}
 		if f.Waiver != nil {
@@ -446,4 +461,39 @@ func (d *doc) appendix() {
 	if t != nil {
 		t.end()
 	}
+}
+
+// sharedDetails returns the details every finding has with the same value,
+// when there is more than one finding.
+func sharedDetails(findings []controls.Finding) map[string]string {
+	if len(findings) < 2 {
+		return nil
+	}
+	common := map[string]string{}
+	for k, v := range findings[0].Details {
+		common[k] = view.Value(v)
+	}
+	for _, f := range findings[1:] {
+		for k, v := range common {
+			other, ok := f.Details[k]
+			if !ok || view.Value(other) != v {
+				delete(common, k)
+			}
+		}
+	}
+	return common
+}
+
+// withoutKeys returns the details without the keys of skip.
+func withoutKeys(details map[string]any, skip map[string]string) map[string]any {
+	if len(skip) == 0 {
+		return details
+	}
+	out := make(map[string]any, len(details))
+	for k, v := range details {
+		if _, ok := skip[k]; !ok {
+			out[k] = v
+		}
+	}
+	return out
 }
