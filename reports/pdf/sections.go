@@ -289,8 +289,8 @@ func (d *doc) checkFindings(cc *view.CheckCoverage) {
 	if cc.Note != "" {
 		d.note(cc.Note)
 	}
-	// Facts every finding of the check shares (such as the backup window)
-	// are shown once above the table instead of in every row.
+	// Long facts every finding of the check repeats (such as the backup
+	// window) are shown once above the table instead of in every row.
 	common := sharedDetails(cc.Findings)
 	if len(common) > 0 {
 		keys := make([]string, 0, len(common))
@@ -463,15 +463,23 @@ func (d *doc) appendix() {
 	}
 }
 
-// sharedDetails returns the details every finding has with the same value,
-// when there is more than one finding.
+// minSharedDetail is the length from which a detail repeated in every
+// finding is hoisted. Short values shared by chance (a date, a flag) stay
+// with their resource, where they belong.
+const minSharedDetail = 60
+
+// sharedDetails returns the long details every finding has with the same
+// value, such as a note on the evidence window, when there is more than one
+// finding.
 func sharedDetails(findings []controls.Finding) map[string]string {
 	if len(findings) < 2 {
 		return nil
 	}
 	common := map[string]string{}
 	for k, v := range findings[0].Details {
-		common[k] = view.Value(v)
+		if text := view.Value(v); len(text) >= minSharedDetail {
+			common[k] = text
+		}
 	}
 	for _, f := range findings[1:] {
 		for k, v := range common {
