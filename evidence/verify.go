@@ -176,7 +176,10 @@ func checkSignature(rep *VerifyReport, contents map[string][]byte, manifest []by
 	if key != nil {
 		rep.KeyFingerprint = Fingerprint(key)
 	}
+	_, shipsKey := contents[PublicKeyName]
 	switch {
+	case !signed && shipsKey:
+		return []Problem{{Path: SignatureName, Kind: "signature", Detail: "the bundle carries its signer's public key but no signature: manifest.sig was removed"}}
 	case !signed && pubkey != nil:
 		return []Problem{{Path: SignatureName, Kind: "signature", Detail: "the bundle is not signed, but a public key was given"}}
 	case !signed:

@@ -174,3 +174,23 @@ func FuzzVerifyCatchesChanges(f *testing.F) {
 		}
 	})
 }
+
+func TestVerifyCatchesRemovedSignature(t *testing.T) {
+	priv, _, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ParsePrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, entries := sampleBundle(t, signer)
+	delete(entries, SignatureName)
+	rep, err := verifyZip(zipBytes(t, entries), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Error("a signed bundle stripped of manifest.sig verified as intact")
+	}
+}
