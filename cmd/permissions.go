@@ -51,6 +51,11 @@ policy, not to this one, and the role's trust policy must allow the caller.`,
 			if err != nil {
 				return err
 			}
+			switch partition {
+			case "aws", "aws-us-gov", "aws-cn":
+			default:
+				return usageErrorf("--partition: unknown partition %q; use aws, aws-us-gov or aws-cn", partition)
+			}
 			doc, err := permissions.AWSPolicyIn(checks, partition)
 			if err != nil {
 				return abortedError(err)

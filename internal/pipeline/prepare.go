@@ -121,6 +121,9 @@ func Prepare(cfg *config.Config, opts Options) (*Plan, error) {
 	if err := p.loadSigner(); err != nil {
 		return nil, err
 	}
+	if cfg.AWS == nil && len(cfg.Postgres) == 0 && cfg.HRRoster == nil && cfg.RestoreTests == nil {
+		opts.Logger.Warn("no source is configured (aws, postgres, hr_roster, restore_tests); the run collects almost nothing, and checks without evidence stay not_tested")
+	}
 	if cfg.Operator == "" {
 		if u, err := user.Current(); err == nil {
 			cfg.Operator = u.Username
