@@ -221,7 +221,7 @@ func (h *harness) timeProcess(ctx context.Context, proxy *testenv.FaultProxy, na
 		run.MaxRSSKB, _ = strconv.Atoi(string(m[1]))
 	}
 	out, _ := os.ReadFile(stdout)
-	run.Output = strings.TrimSpace(string(out))
+	run.Output = strings.TrimSpace(strings.ReplaceAll(string(out), h.tmp, "$TMPDIR"))
 	return run, nil
 }
 

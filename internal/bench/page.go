@@ -79,6 +79,8 @@ func thousands(digits string) string {
 	return out
 }
 
+func num(n int) string { return thousands(strconv.Itoa(n)) }
+
 func mb(kb int) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
 
 // renderPage writes the Markdown page.
@@ -128,7 +130,9 @@ func renderPage(p *pageData) (string, error) {
 	w("- **Peak memory of a process**: the \"Maximum resident set size\" of `/usr/bin/time -v`, which wraps each timed process inside hyperfine and each Go benchmark process.\n")
 	w("- **API calls**: counted at the latency proxy (`internal/testenv` fault proxy, no faults, fixed added latency) by service, operation and bucket.\n")
 	w("- **Go benchmarks**: each `Benchmark` function of the repository runs in its own test process (`go test -c`, then `-test.bench '^Name$' -test.count N`), summarised with benchstat; the tables use the median of the runs. Metrics such as `peak-RSS-MB` and `collector-s` are reported by the benchmarks themselves with `b.ReportMetric`.\n")
-	w("- **Audit-log statistics**: `BenchmarkAuditLogCollector` seeds the table with `generate_series` in a throwaway PostgreSQL cluster (an index on the time column, `VACUUM ANALYZE`), then times in one process a bare `count(*)`, one grouped pass (`GROUP BY` hour, event type and outcome over the period) and the collector with every audit-log check selected, and samples the Go heap in use every 20 ms during the collector.\n\n")
+	w("- **Audit-log statistics**: `BenchmarkAuditLogCollector` seeds the table with `generate_series` in a throwaway PostgreSQL cluster, with an index on the time column and `VACUUM ANALYZE`. ")
+	w("In one process it then times a bare `count(*)`, one grouped pass (`GROUP BY` hour, event type and outcome over the period) and the collector with every audit-log check selected. ")
+	w("It samples the Go heap in use every 20 ms while the collector runs.\n\n")
 
 	w("## Go benchmark output\n\n")
 	w("benchstat's summary for benchmarks run several times, the `go test` result line for those run once.\n\n")
@@ -252,9 +256,9 @@ func awsSection(a *awsResult) ([]goal, string) {
 	exact := last.PerBucket[want]
 	goals = append(goals, goal{
 		Goal: "Per bucket exactly the calls the selected checks need",
-		Measured: fmt.Sprintf("%d of %d buckets got exactly %s with the S3, IAM, RDS and KMS checks selected, %d of %d with only the S3 checks; with only %s, %d of %d got exactly %s",
-			exact, a.Size.Buckets, strings.Join(s3PerBucketOps, ", "), a.S3Only.PerBucket[want], a.Size.Buckets,
-			encryptionCheck, a.EncryptionOnly.PerBucket[wantEncryption], a.Size.Buckets, strings.Join(encryptionOps, ", ")),
+		Measured: fmt.Sprintf("%s of %s buckets got exactly %s with the S3, IAM, RDS and KMS checks selected, %s of %s with only the S3 checks; with only %s, %s of %s got exactly %s",
+			num(exact), num(a.Size.Buckets), strings.Join(s3PerBucketOps, ", "), num(a.S3Only.PerBucket[want]), num(a.Size.Buckets),
+			encryptionCheck, num(a.EncryptionOnly.PerBucket[wantEncryption]), num(a.Size.Buckets), strings.Join(encryptionOps, ", ")),
 		Met: met(exact == a.Size.Buckets && len(last.PerBucket) == 1 &&
 			a.S3Only.PerBucket[want] == a.Size.Buckets && len(a.S3Only.PerBucket) == 1 &&
 			a.EncryptionOnly.PerBucket[wantEncryption] == a.Size.Buckets && len(a.EncryptionOnly.PerBucket) == 1),
@@ -282,13 +286,13 @@ func awsSection(a *awsResult) ([]goal, string) {
 	}
 
 	w("## AWS collection\n\n")
-	w("moto_server on 127.0.0.1 behind the fault proxy of `internal/testenv`, which adds %s before forwarding each call. ", a.Latency)
+	w("moto_server on 127.0.0.1 behind the fault proxy of `internal/testenv`, which adds %d ms before forwarding each call. ", a.Latency.Milliseconds())
 	w("Seeded straight into moto (not through the proxy) with %s buckets, %d IAM users, %d RDS DB instances and %d KMS keys: %s API calls with %d in flight took %.1f s.", thousands(strconv.Itoa(a.Size.Buckets)), a.Size.Users, a.Size.RDS, a.Size.KMS, thousands(strconv.FormatInt(a.Seed.Calls, 10)), a.Seed.Workers, a.Seed.Duration.Seconds())
 	if a.ScaleNote != "" {
 		w(" These sizes are smaller than the goal's 2,000 buckets, 500 users, 100 instances and 200 keys: %s.", a.ScaleNote)
 	}
 	w("\n\nauditpack runs `auditpack collect` with every S3, IAM, RDS and KMS check selected (CloudTrail, EC2 and Backup are left out because moto does not serve some of their calls) and %d calls in flight per service. ", a.Concurrency)
-	w("The floor is `internal/bench/floor`, a minimal Go client with aws-sdk-go-v2 that makes the same calls with the same per-service limit and does nothing else with the answers.\n\n")
+	w("The floor is `internal/bench/floor`, a minimal Go client with aws-sdk-go-v2 that makes the same calls with the same per-service limit and reads the responses only to find the next calls.\n\n")
 	w("| Round | auditpack collect | floor | auditpack ÷ floor |\n| --- | --- | --- | --- |\n")
 	for i := range a.Auditpack {
 		w("| %d | %.2f s | %.2f s | %.2f |\n", i+1, a.Auditpack[i].Seconds, a.Floor[i].Seconds, a.Auditpack[i].Seconds/a.Floor[i].Seconds)
@@ -319,13 +323,13 @@ func awsSection(a *awsResult) ([]goal, string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		svc, op, _ := strings.Cut(k, ":")
-		w("| %s | %s | %d | %d |\n", svc, op, last.Calls[k], floorCalls[k])
+		w("| %s | %s | %s | %s |\n", svc, op, num(last.Calls[k]), num(floorCalls[k]))
 	}
-	w("| all | | %d | %d |\n\n", last.totalCalls(), a.Floor[len(a.Floor)-1].totalCalls())
+	w("| all | | %s | %s |\n\n", num(last.totalCalls()), num(a.Floor[len(a.Floor)-1].totalCalls()))
 	w("By service:\n\n| Service | auditpack | floor |\n| --- | --- | --- |\n")
 	apByService, floorByService := byService(last.Calls), byService(floorCalls)
 	for _, svc := range sortedKeys(apByService) {
-		w("| %s | %d | %d |\n", svc, apByService[svc], floorByService[svc])
+		w("| %s | %s | %s |\n", svc, num(apByService[svc]), num(floorByService[svc]))
 	}
 	w("\n")
 	w("Calls per bucket, by selection (moto leaves BucketRegion out of ListBuckets, so GetBucketLocation is needed here, while against AWS ListBuckets returns the region):\n\n| Checks selected | Operations on one bucket | Buckets | Wall time |\n| --- | --- | --- | --- |\n")
@@ -334,22 +338,22 @@ func awsSection(a *awsResult) ([]goal, string) {
 		run  timedRun
 	}{{"S3, IAM, RDS and KMS (last round)", last}, {"S3 only", a.S3Only}, {encryptionCheck + " only", a.EncryptionOnly}} {
 		for _, sig := range sortedKeys(sel.run.PerBucket) {
-			w("| %s | %s | %d | %.2f s |\n", sel.name, sig, sel.run.PerBucket[sig], sel.run.Seconds)
+			w("| %s | %s | %s | %.2f s |\n", sel.name, sig, num(sel.run.PerBucket[sig]), sel.run.Seconds)
 		}
 	}
 	w("\n")
 
 	w("## The manual way\n\n")
 	w("The same per-bucket calls made one at a time: a shell loop over `aws s3api` and `aws iam` (`internal/bench/manual/cli_loop.sh`) and a sequential boto3 script (`internal/bench/manual/boto3_scan.py`), both against the same proxy with fake credentials. ")
-	w("The CLI loop is compared per resource with the full auditpack run above; the boto3 script reads only buckets, so it is compared per bucket with `auditpack collect` run with only the S3 checks over all %d buckets.\n\n", a.Size.Buckets)
+	w("The CLI loop is compared per resource with the full auditpack run above; the boto3 script reads only buckets, so it is compared per bucket with `auditpack collect` run with only the S3 checks over all %s buckets.\n\n", num(a.Size.Buckets))
 	w("| Way | Resources | API calls | Wall time | Per resource | auditpack is faster by |\n| --- | --- | --- | --- | --- | --- |\n")
-	w("| auditpack collect, S3, IAM, RDS and KMS checks (median) | %d | %d | %.2f s | %.2f ms | |\n", resources, last.totalCalls(), apMedian, apPerResource*1000)
-	w("| auditpack collect, S3 checks only | %d buckets | %d | %.2f s | %.2f ms | |\n", a.Size.Buckets, a.S3Only.totalCalls(), a.S3Only.Seconds, s3PerBucket*1000)
+	w("| auditpack collect, S3, IAM, RDS and KMS checks (median) | %s | %s | %.2f s | %.2f ms | |\n", num(resources), num(last.totalCalls()), apMedian, apPerResource*1000)
+	w("| auditpack collect, S3 checks only | %s buckets | %s | %.2f s | %.2f ms | |\n", num(a.Size.Buckets), num(a.S3Only.totalCalls()), a.S3Only.Seconds, s3PerBucket*1000)
 	if a.CLIBuckets > 0 {
 		w("| AWS CLI loop | %d buckets + %d users | %d | %.1f s | %.0f ms | %.0f × |\n", a.CLIBuckets, a.CLIUsers, a.CLI.totalCalls(), a.CLI.Seconds, cliPer*1000, cliPer/apPerResource)
 	}
 	if a.Boto3Buckets > 0 {
-		w("| sequential boto3 | %d buckets | %d | %.1f s | %.1f ms | %.1f × |\n", a.Boto3Buckets, a.Boto3.totalCalls(), a.Boto3.Seconds, botoPer*1000, botoPer/s3PerBucket)
+		w("| sequential boto3 | %d buckets | %s | %.1f s | %.1f ms | %.1f × |\n", a.Boto3Buckets, num(a.Boto3.totalCalls()), a.Boto3.Seconds, botoPer*1000, botoPer/s3PerBucket)
 	}
 	w("\n")
 	return goals, b.String()
@@ -421,13 +425,16 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 			{Goal: "Flat client memory from 1 to 10 million rows", Measured: "left out of this run"},
 		}, ""
 	}
+
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("## Audit-log statistics\n\n")
-	w("The audit-log collector computes its statistics on the database and never pulls the log's rows: one grouped pass over the period for daily counts and gaps, ")
-	w("one more scan for the few events that the lockout, permission-change and data-subject statistics need, and the time column's index for the oldest and newest event.\n\n")
+	w("The audit-log collector computes its statistics on the database and never pulls the log's rows. ")
+	w("It makes one grouped pass over the period for daily counts and gaps, and one more scan for the few events that the lockout, permission-change and data-subject statistics need. ")
+	w("The oldest and newest event come from the time column's index.\n\n")
 	w("`BenchmarkAuditLogCollector` in `./collectors/postgres` starts a throwaway PostgreSQL cluster (shared_buffers 512MB, work_mem 64MB), seeds an audit table whose rows span 140 days with `generate_series`, with a B-tree index on the time column, and selects the last 90 days as the period. ")
 	w("It runs once per size; on its own, run it with `AUDITPACK_BENCH_ROWS=N go test -run '^$' -bench AuditLogCollector -benchtime 1x -timeout 60m ./collectors/postgres/`.\n\n")
+
 	w("| Rows | Rows in period | `count(*)` | Grouped pass | Collector | Collector ÷ grouped | Peak Go heap during the collector | Process peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	var goals []goal
 	var heaps []float64
@@ -445,6 +452,7 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 		w("| %s | %s | %.2f s | %.2f s | %.2f s | %.2f | %.1f MiB | %s |\n", rows, inPeriod, count, grouped, collector, collector/grouped, heap, mb(r.MaxRSSKB))
 		largest = r
 	}
+
 	w("\nThe process peak RSS includes seeding the table and the timed queries; the heap figure covers only the collector.")
 	if m := seededLine.FindStringSubmatch(largest.Raw); m != nil {
 		w(" Seeding the %s rows took %s.", thousands(m[1]), m[2])
@@ -457,6 +465,7 @@ func auditLogSection(runs []*goBenchmark) ([]goal, string) {
 		}
 		w("\n")
 	}
+
 	grouped, _ := largest.median("grouped-s")
 	collector, _ := largest.median("collector-s")
 	goals = append(goals, goal{
@@ -484,11 +493,13 @@ func reportsSection(byName map[string]*goBenchmark) ([]goal, string) {
 			{Goal: "XLSX at most 4 × encoding/csv", Measured: "left out of this run"},
 		}, ""
 	}
+
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("## Reports\n\n")
 	w("10,000 findings and 100,000 evidence rows (`reports/internal/fixture.Large`), each benchmark in its own process. ")
 	w("`BenchmarkCSVBaseline` writes the same evidence rows with encoding/csv. `peak-RSS-MB` is the process's VmHWM read by the benchmark, which includes building the input.\n\n")
+
 	w("| Benchmark | Runs | Median time | Median allocated | peak-RSS-MB (max of runs) | Process peak RSS |\n| --- | --- | --- | --- | --- | --- |\n")
 	var goals []goal
 	var profiles []*goBenchmark
