@@ -533,7 +533,7 @@ func reportsSection(byName map[string]*goBenchmark) ([]goal, string) {
 	for _, g := range profiles {
 		w("%s missed the memory goal, so the run profiled one more run of it. ", g.Name)
 		if c := byName["BenchmarkCSVBaseline"]; c != nil {
-			w("The CSV baseline's process, which builds the same input and writes little, peaked at %s, so the input accounts for about that much of the %s. ", mb(c.MaxRSSKB), mb(g.MaxRSSKB))
+			w("The CSV baseline's process, which builds the same input and writes its rows to io.Discard, peaked at %s, so the input accounts for about that much of the %s. ", mb(c.MaxRSSKB), mb(g.MaxRSSKB))
 		}
 		w("Under a soft memory limit (`GOMEMLIMIT=%s`, which makes the Go collector run more often as the heap nears it) the process peaked at %s and took %.2f s. ", g.Limited.Limit, mb(g.Limited.MaxRSSKB), g.Limited.Seconds)
 		w("Allocations by call path (`go tool pprof -sample_index=alloc_space -top -cum`):\n\n```\n%s\n```\n\n", g.Profile)
