@@ -269,7 +269,15 @@ func (h *harness) profileMissedMemoryGoals(ctx context.Context, results []*goBen
 		if err != nil {
 			return err
 		}
-		b.Profile = strings.TrimSpace(top)
+		// The header's file, build id and time change from run to run and
+		// say nothing about where the memory goes.
+		var lines []string
+		for _, line := range strings.Split(strings.TrimSpace(top), "\n") {
+			if !strings.HasPrefix(line, "File:") && !strings.HasPrefix(line, "Build ID:") && !strings.HasPrefix(line, "Time:") {
+				lines = append(lines, line)
+			}
+		}
+		b.Profile = strings.Join(lines, "\n")
 
 		limit := fmt.Sprintf("%dMiB", reportRSSGoalMB*3/4)
 		timeOut := filepath.Join(h.tmp, "time-limited-"+b.Name+".txt")
