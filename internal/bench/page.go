@@ -356,6 +356,15 @@ func awsSection(a *awsResult) ([]goal, string) {
 		w("| sequential boto3 | %d buckets | %s | %.1f s | %.1f ms | %.1f × |\n", a.Boto3Buckets, num(a.Boto3.totalCalls()), a.Boto3.Seconds, botoPer*1000, botoPer/s3PerBucket)
 	}
 	w("\n")
+	// The scripts exit non-zero, which stops the run, when a call fails
+	// with an error other than a "not configured" code.
+	if a.CLIBuckets > 0 {
+		w("The CLI loop ended with `%s`. ", lastLine(a.CLI.Output))
+	}
+	if a.Boto3Buckets > 0 {
+		w("The boto3 script ended with `%s`.", lastLine(a.Boto3.Output))
+	}
+	w("\n\n")
 	return goals, b.String()
 }
 
