@@ -31,6 +31,9 @@ type Input struct {
 	// ResultsSHA256 is the hex SHA-256 of results.json as written in the
 	// bundle; reports show it, never the manifest's hash.
 	ResultsSHA256 string
+	// KeyFingerprint is the fingerprint of the key that signs the bundle's
+	// manifest, or "" for an unsigned bundle.
+	KeyFingerprint string
 	// PDFFallbackFont is the path of a TrueType font used for characters the
 	// embedded fonts lack; empty draws a [U+XXXX] placeholder instead.
 	PDFFallbackFont string

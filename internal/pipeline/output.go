@@ -71,6 +71,7 @@ func Render(in RenderInput) (*Output, error) {
 		Evidence:        in.Evidence,
 		Catalog:         in.Catalog,
 		ResultsSHA256:   sha256Hex(resultsJSON),
+		KeyFingerprint:  in.KeyFingerprint,
 		PDFFallbackFont: in.EvalConfig.Config.Reports.PDFFallbackFont,
 		Logger:          in.Logger,
 	}

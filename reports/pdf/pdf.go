@@ -113,6 +113,7 @@ func (w *Writer) Write(in *reports.Input, out io.Writer) error {
 	d.matrix()
 	d.findings()
 	d.exceptions()
+	d.governance()
 	d.appendix()
 
 	fs.logMissing(log.Warn)

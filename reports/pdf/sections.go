@@ -49,12 +49,13 @@ func (d *doc) cover() {
 		{"Scope", orDash(strings.Join(run.Scope, "\n"))},
 		{"Tool version", "auditpack " + orDash(run.ToolVersion)},
 		{"SHA-256 of results.json", orDash(d.in.ResultsSHA256)},
+		{"Manifest signed by", signerText(d.in.KeyFingerprint)},
 	}
 	t := d.newTable(9, column{width: 52}, column{width: d.contentW - 52})
 	t.zebra = false
 	for _, kv := range rows {
 		value := para{text: kv[1]}
-		if kv[0] == "SHA-256 of results.json" || kv[0] == "Run id" {
+		if kv[0] == "SHA-256 of results.json" || kv[0] == "Run id" || kv[0] == "Manifest signed by" {
 			value.style = styleMono
 		}
 		t.add(trow{record: "cover " + kv[0], cells: []tcell{{paras: []para{{text: kv[0], style: styleBold, color: &muted}}}, {paras: []para{value}}}})
@@ -504,4 +505,12 @@ func withoutKeys(details map[string]any, skip map[string]string) map[string]any 
 		}
 	}
 	return out
+}
+
+// signerText describes the manifest's signature for the cover.
+func signerText(fingerprint string) string {
+	if fingerprint == "" {
+		return "not signed"
+	}
+	return "Ed25519 key " + fingerprint + " (public key in signing/public_key.pem)"
 }

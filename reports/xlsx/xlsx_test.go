@@ -74,7 +74,7 @@ func TestWorkbookSheetsAndValues(t *testing.T) {
 	in := fixture.Small()
 	f := open(t, render(t, in))
 
-	want := []string{"Summary", "Criteria", "Checks", "Findings", "Exceptions", "aws.iam.user", "aws.s3.bucket", "postgres.audit_event", "postgres.server", "Provenance"}
+	want := []string{"Summary", "Criteria", "Checks", "Findings", "Exceptions", "Waivers", "Scope", "aws.iam.user", "aws.s3.bucket", "postgres.audit_event", "postgres.server", "Provenance"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("sheets = %v, want %v", got, want)
 	}
