@@ -101,6 +101,6 @@ func (b *book) custodySheet() error {
 		Sheet:   b.names.name("Chain of custody"),
 		Headers: []string{"Item", "Value"},
 		Rows:    len(rows), Folder: "custody",
-		Row:     func(i int) []cell { return []cell{text(rows[i][0]), text(rows[i][1])} },
+		Row: func(i int) []cell { return []cell{text(rows[i][0]), text(rows[i][1])} },
 	})
 }
