@@ -18,10 +18,17 @@ type machine struct {
 	Kernel    string
 	LoadStart string
 	Versions  []string
+	// Commit is the measured commit, with a note when the work tree had
+	// uncommitted changes.
+	Commit string
 }
 
 func readMachine(ctx context.Context, h *harness) machine {
 	m := machine{LoadStart: readLoad()}
+	m.Commit = firstLine(ctx, "git", "-C", h.root, "rev-parse", "--short", "HEAD")
+	if dirty := firstLine(ctx, "git", "-C", h.root, "status", "--porcelain", "--untracked-files=no"); dirty != "" && m.Commit != "" {
+		m.Commit += " with uncommitted changes in the work tree"
+	}
 	m.CPUs = firstLine(ctx, "nproc")
 	m.Kernel = firstLine(ctx, "uname", "-r")
 	m.CPUModel = procField("/proc/cpuinfo", "model name")

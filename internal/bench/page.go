@@ -108,6 +108,9 @@ func renderPage(p *pageData) (string, error) {
 	if args := h.nonDefaultFlags(); args != "" {
 		w(" with `%s`", args)
 	}
+	if p.Machine.Commit != "" {
+		w("\n- Code measured: commit %s", p.Machine.Commit)
+	}
 	total := p.Finished.Sub(p.Started)
 	budget := "within"
 	if total > runBudget {
