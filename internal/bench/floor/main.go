@@ -1,8 +1,8 @@
 // Command floor is the lower bound that auditpack's AWS collection is
-// measured against: a minimal client that makes the same API calls as
-// `auditpack collect` with the S3, IAM, RDS and KMS checks selected, keeps
-// at most -concurrency calls in flight per service, and reads the responses
-// only to find the next calls. It writes no evidence.
+// measured against. It is a minimal client that makes the same API calls as
+// `auditpack collect` with the S3, IAM, RDS and KMS checks selected. It keeps
+// at most -concurrency calls in flight per service, reads the responses only
+// to find the next calls and writes no evidence.
 //
 //	floor -endpoint http://127.0.0.1:PORT -concurrency 16
 //
