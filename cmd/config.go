@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,6 +111,7 @@ func loadConfig(path string, flags *pflag.FlagSet, getenv func(string) string) (
 
 	cfg := config.Defaults()
 	decoderHook := mapstructure.ComposeDecodeHookFunc(
+		scalarFromTextHook,
 		dateHook,
 		periodHook,
 		mapstructure.StringToTimeDurationHookFunc(),
@@ -151,6 +153,35 @@ func periodHook(from, to reflect.Type, data any) (any, error) {
 	}
 	if s, ok := data.(string); ok {
 		return config.PeriodSpec{Name: s}, nil
+	}
+	return data, nil
+}
+
+// scalarFromTextHook reads a number or boolean given as text, as flags and
+// environment variables give every value. Text that does not parse is left
+// for the decoder to reject with the key's name.
+func scalarFromTextHook(from, to reflect.Type, data any) (any, error) {
+	text, ok := data.(string)
+	if !ok {
+		return data, nil
+	}
+	text = strings.TrimSpace(text)
+	switch to.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if to == reflect.TypeOf(time.Duration(0)) {
+			return data, nil
+		}
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return n, nil
+		}
+	case reflect.Float64:
+		if f, err := strconv.ParseFloat(text, 64); err == nil {
+			return f, nil
+		}
+	case reflect.Bool:
+		if b, err := strconv.ParseBool(text); err == nil {
+			return b, nil
+		}
 	}
 	return data, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the command line in-process and returns its exit code, stdout
@@ -134,7 +135,10 @@ func TestEnvironmentAndFlagsOverrideFile(t *testing.T) {
 	if err := runCmd.Flags().Parse([]string{"--fail-on", "critical"}); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AUDITPACK_FAIL_ON": "medium", "AUDITPACK_OUTPUT_DIR": "from-env", "AUDITPACK_FORMATS": "junit,oscal"}
+	if err := runCmd.Flags().Parse([]string{"--concurrency", "4"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AUDITPACK_FAIL_ON": "medium", "AUDITPACK_OUTPUT_DIR": "from-env", "AUDITPACK_FORMATS": "junit,oscal", "AUDITPACK_AWS_MAX_ATTEMPTS": "7", "AUDITPACK_AWS_MAX_BACKOFF": "250ms"}
 	lc, err := loadConfig(cfgPath, runCmd.Flags(), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +148,12 @@ func TestEnvironmentAndFlagsOverrideFile(t *testing.T) {
 	}
 	if wd, _ := os.Getwd(); lc.Config.OutputDir != filepath.Join(wd, "from-env") {
 		t.Errorf("output_dir = %q, want the variable's from-env below the working folder", lc.Config.OutputDir)
+	}
+	if lc.Config.Concurrency != 4 {
+		t.Errorf("concurrency = %d, want the flag's 4", lc.Config.Concurrency)
+	}
+	if lc.Config.AWS == nil || lc.Config.AWS.MaxAttempts != 7 || lc.Config.AWS.MaxBackoff != 250*time.Millisecond {
+		t.Errorf("aws = %+v, want max_attempts 7 and max_backoff 250ms from the environment", lc.Config.AWS)
 	}
 	if strings.Join(lc.Config.Formats, ",") != "junit,oscal" {
 		t.Errorf("formats = %v, want [junit oscal] from the variable", lc.Config.Formats)
