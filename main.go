@@ -12,7 +12,7 @@ import (
 // defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set. Large
 // reports otherwise let the heap grow to twice their live data before the
 // garbage collector runs; the limit only makes it collect sooner.
-const defaultMemoryLimit = 256 << 20
+const defaultMemoryLimit = 225 << 20
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
