@@ -83,6 +83,23 @@ func run(ctx context.Context, bin, config, out string) (int, error) {
 	if err := testenv.WriteDemoRestoreTests(filepath.Join(inputs, "restore-tests.csv"), now); err != nil {
 		return 0, err
 	}
+	waivers := fmt.Sprintf(`waivers:
+  - id: W-001
+    check: aws.s3.versioning
+    resource: "arn:aws:s3:::acme-tmp"
+    justification: Scratch bucket for build artefacts, rebuilt from source on demand
+    approver: Dana Ortiz (CISO)
+    expires: %s
+  - id: W-002
+    check: aws.s3.tls_only
+    resource: "arn:aws:s3:::acme-web-assets"
+    justification: Public website assets, TLS enforced at the CDN
+    approver: Dana Ortiz (CISO)
+    expires: %s
+`, now.AddDate(0, 3, 0).Format("2006-01-02"), now.AddDate(0, -1, 0).Format("2006-01-02"))
+	if err := os.WriteFile(filepath.Join(inputs, "waivers.yaml"), []byte(waivers), 0o644); err != nil {
+		return 0, err
+	}
 	policy := "# Code of conduct\n\nApproved by the board of Example Corp. Every employee acknowledges it at hiring and yearly.\n"
 	if err := os.WriteFile(filepath.Join(inputs, "code-of-conduct.md"), []byte(policy), 0o644); err != nil {
 		return 0, err
