@@ -19,7 +19,7 @@ type option struct {
 	Flag string
 	// Env is true when AUDITPACK_KEY (dots and dashes as underscores) sets it.
 	Env bool
-	// Help says what the key sets and in what unit.
+	// Help describes what the key sets and in what unit.
 	Help string
 }
 

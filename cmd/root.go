@@ -1,5 +1,5 @@
 // Package cmd holds auditpack's cobra commands and viper configuration. It is
-// the only package that knows about flags, exit codes and stdout.
+// the only package that handles flags, exit codes and stdout.
 package cmd
 
 import (

@@ -17,8 +17,8 @@ type csvLine struct {
 
 // splitCSVLines parses every non-blank line of data separately, skipping
 // lines that start with comment when it is not zero. A stray quote then
-// spoils only its own line; one reader over the whole file would swallow
-// every line after it into a single field, and those records would be lost
+// spoils only its own line. One reader over the whole file would swallow
+// every line after it into a single field, so those records would be lost
 // without an error of their own. Exported logs and rosters do not put line
 // breaks inside fields, so each record is one line.
 func splitCSVLines(data string, comment rune) []csvLine {
