@@ -11,7 +11,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/auditpack/auditpack/collectors"
 	"github.com/auditpack/auditpack/evidence"
@@ -100,13 +99,7 @@ func (c *HRRosterCollector) Collect(ctx context.Context, req collectors.Request,
 	if err != nil {
 		return err
 	}
-	item := evidence.MustItem(KindHRRoster, c.ID(), c.Scope(), nil)
-	item.Provenance = []evidence.Provenance{{
-		Operation:  "file:read",
-		Parameters: map[string]any{"path": c.cfg.Path, "sha256": attrs.SHA256},
-		Endpoint:   c.cfg.Path,
-		Time:       time.Now().UTC(),
-	}}
+	item := fileItem(KindHRRoster, c.ID(), c.cfg.Path, attrs.SHA256, nil)
 	if len(attrs.LineErrors) > 0 {
 		first := attrs.LineErrors[0]
 		item.AddError("lines", evidence.CollectError{

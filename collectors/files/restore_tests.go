@@ -110,13 +110,7 @@ func (c *RestoreTestsCollector) Collect(ctx context.Context, req collectors.Requ
 		return err
 	}
 	log.Systems = append([]string(nil), c.cfg.Systems...)
-	item := evidence.MustItem(KindRestoreTests, c.ID(), c.Scope(), log)
-	item.Provenance = []evidence.Provenance{{
-		Operation:  "file:read",
-		Parameters: map[string]any{"path": c.cfg.Path, "sha256": log.SHA256},
-		Endpoint:   c.cfg.Path,
-		Time:       time.Now().UTC(),
-	}}
+	item := fileItem(KindRestoreTests, c.ID(), c.cfg.Path, log.SHA256, log)
 	sink.Add(item)
 	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"strings"
+	"time"
+
+	"github.com/auditpack/auditpack/evidence"
 )
 
 // csvLine is one physical line of a CSV file, parsed on its own.
@@ -38,4 +41,17 @@ func splitCSVLines(data string, comment rune) []csvLine {
 		out = append(out, csvLine{Number: i + 1, Fields: fields, Err: err})
 	}
 	return out
+}
+
+// fileItem starts the evidence item of a file read from path, with the
+// provenance every file collector records: the path and the file's SHA-256.
+func fileItem(kind, collector, path, sha256 string, attrs any) *evidence.Item {
+	item := evidence.MustItem(kind, collector, "file:"+path, attrs)
+	item.Provenance = []evidence.Provenance{{
+		Operation:  "file:read",
+		Parameters: map[string]any{"path": path, "sha256": sha256},
+		Endpoint:   path,
+		Time:       time.Now().UTC(),
+	}}
+	return item
 }
