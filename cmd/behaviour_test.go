@@ -122,7 +122,7 @@ func TestOutputDirThatIsAFileExitsThree(t *testing.T) {
 // could not finish.
 func TestInterruptLeavesNoPartialBundle(t *testing.T) {
 	e := newE2E(t, "high", "")
-	// An endpoint that accepts connections and never answers keeps the run
+	// An endpoint that accepts connections and never replies keeps the run
 	// in collection until the signal arrives.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -387,8 +387,8 @@ func TestSignedBundleVerification(t *testing.T) {
 		t.Errorf("verify of a re-manifested forgery: exit %d, want 1 naming the signature\n%s", code, out)
 	}
 
-	// An unsigned bundle fails when a key is required, and says it is
-	// unsigned otherwise.
+	// An unsigned bundle fails when a key is required, and verify reports it
+	// as unsigned otherwise.
 	e.env = e.env[:len(e.env)-1]
 	cfg, _ := os.ReadFile(e.config)
 	e.writeFile(t, "auditpack.yaml", strings.Replace(string(cfg), "signing: {key_env: TEST_SIGNING_KEY}\n", "", 1))
@@ -522,7 +522,7 @@ func unzip(t *testing.T, path, dir string) {
 	}
 }
 
-// silentListener accepts connections on loopback and never answers.
+// silentListener accepts connections on loopback and never replies.
 func silentListener(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

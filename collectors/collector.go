@@ -27,8 +27,8 @@ type Collector interface {
 	// Kinds are the evidence kinds the collector produces.
 	Kinds() []string
 	// Collect sends evidence and per-scope failures to sink. A returned
-	// error means the collector as a whole failed; the runner records it as a
-	// failure of every kind on Scope, keeping what was already sent.
+	// error means the collector as a whole failed. The runner records it as a
+	// failure of every kind on Scope and keeps what was already sent.
 	Collect(ctx context.Context, req Request, sink evidence.Sink) error
 }
 
@@ -53,7 +53,7 @@ func (r Request) Wants(ids ...string) bool {
 	return false
 }
 
-// Env is what factories build collectors from.
+// Env is the environment factories build collectors from.
 type Env struct {
 	Config *config.Config
 	Logger *slog.Logger

@@ -19,7 +19,7 @@ type Check struct {
 	Severity Severity
 	// Criteria are the criterion ids the check supports.
 	Criteria []string
-	// Description says what passes and what fails, for the check reference.
+	// Description states what passes and what fails, for the check reference.
 	Description string
 	// Collectors are the ids of the collectors whose evidence the check
 	// reads; only collectors that a selected check needs are run.
@@ -45,7 +45,7 @@ type Param struct {
 	// Loosest is the weakest value that SOC 2 practice accepts, or nil when
 	// there is none. A configured value beyond it is reported.
 	Loosest any
-	// HigherIsStricter tells which direction of change weakens the check.
+	// HigherIsStricter sets which direction of change weakens the check.
 	HigherIsStricter bool
 }
 
@@ -138,7 +138,7 @@ type WaiverRef struct {
 	Expired       bool   `json:"expired"`
 }
 
-// EvalContext is what a check's Evaluate function receives.
+// EvalContext is the input of a check's Evaluate function.
 type EvalContext struct {
 	Check *Check
 	// Now is the evaluation time, fixed for a run and stored in results.json.

@@ -560,7 +560,7 @@ func evalAdminMFA(ec *EvalContext) []Finding {
 			continue
 		}
 		if len(a.AdminRoles) == 0 {
-			out = append(out, ec.Finding(it, StatusError, "users.admin_roles is not configured for %s, so administrators cannot be told apart", a.Table))
+			out = append(out, ec.Finding(it, StatusError, "users.admin_roles is missing for %s, so administrators cannot be identified; list the admin role values under postgres[].users.admin_roles", a.Table))
 			continue
 		}
 		admins := map[string]bool{}

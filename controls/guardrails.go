@@ -184,8 +184,8 @@ func judgeParam(ec *EvalContext, it *evidence.Item, p ConfiguredParam) (Finding,
 //
 // Which direction is stricter comes from the declaration: the default is
 // always within limits, so when default and loosest differ, the default's side
-// is the strict one. HigherIsStricter decides only when they are equal, where
-// nothing else says which way the check weakens.
+// is the strict one. HigherIsStricter decides only when they are equal,
+// because nothing else then shows which way the check weakens.
 func beyondLoosest(p ConfiguredParam) (beyond, comparable bool) {
 	if p.Loosest == nil {
 		return false, true

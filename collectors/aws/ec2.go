@@ -27,11 +27,11 @@ const EBSDefaultKeyAlias = "alias/aws/ebs"
 // EC2Region holds the EBS settings of one account and region.
 type EC2Region struct {
 	Region string `json:"region"`
-	// EncryptionByDefault is GetEbsEncryptionByDefault's answer.
+	// EncryptionByDefault is the value GetEbsEncryptionByDefault returned.
 	EncryptionByDefault bool `json:"encryption_by_default"`
 	// DefaultKMSKeyID is the key id, ARN or alias exactly as
-	// GetEbsDefaultKmsKeyId returned it; empty when encryption by default is
-	// off (the call is then not made) or the call failed.
+	// GetEbsDefaultKmsKeyId returned it. It is empty when encryption by
+	// default is off, because the call is then not made, or when the call failed.
 	DefaultKMSKeyID string `json:"default_kms_key_id,omitempty"`
 	// DefaultKeyLabel names the default key for reports:
 	// "AWS-managed (alias/aws/ebs)", "customer-managed (KEY)" or "unknown".

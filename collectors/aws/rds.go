@@ -184,7 +184,7 @@ func (c *RDSCollector) Scope() string   { return c.target.Scope() }
 func (c *RDSCollector) Kinds() []string { return []string{KindRDSInstance, KindRDSCluster} }
 
 // Collect reads every region in scope. A region whose instance or cluster
-// list cannot be read becomes a failure of that region and kind; a part of
+// list cannot be read becomes a failure of that region and kind. A part of
 // one resource that cannot be read is an error of that resource.
 func (c *RDSCollector) Collect(ctx context.Context, req collectors.Request, sink evidence.Sink) error {
 	if !req.Wants(CheckRDSStorageEncrypted, CheckRDSBackupRetention, CheckRDSForceSSL, CheckRDSSnapshotRecent) {
@@ -392,7 +392,7 @@ func (r *rdsRegion) newCluster(db rdstypes.DBCluster, prov evidence.Provenance) 
 	return &rdsEntry{item: item, cluster: cl}
 }
 
-// lookupKeys asks KMS who manages each key id of encrypted storage, so
+// lookupKeys looks up in KMS who manages each key id of encrypted storage, so
 // that a customer-managed key can be required. Each key is looked up once.
 func (r *rdsRegion) lookupKeys(ctx context.Context) {
 	users := map[string][]*rdsEntry{}

@@ -42,8 +42,8 @@ type Session struct {
 	logger      *slog.Logger
 	targets     []*Target
 
-	// OnCall, when set, is told of every API operation the SDK sends, one
-	// call per attempt. Tests use it to record operations.
+	// OnCall, when set, is called for every API operation the SDK sends,
+	// once per attempt. Tests use it to record operations.
 	OnCall func(service, operation, region string)
 
 	baseOnce sync.Once
@@ -114,7 +114,7 @@ func (s *Session) baseConfig(ctx context.Context) (aws.Config, error) {
 		}
 		if s.cfg.CallTimeout > 0 {
 			// Without a timeout an endpoint that accepts the connection and
-			// never answers holds the attempt forever, and max_attempts
+			// never replies holds the attempt forever, and max_attempts
 			// never comes into play.
 			client := awshttp.NewBuildableClient().WithTimeout(s.cfg.CallTimeout).WithDialerOptions(func(d *net.Dialer) {
 				d.Timeout = min(s.cfg.CallTimeout, 10*time.Second)

@@ -1,6 +1,6 @@
 // Package config holds auditpack's typed configuration. Loading and layering
-// (file, environment, flags) happen in cmd; this package only describes the
-// shape and checks values, so collectors can be used without cobra or viper.
+// (file, environment, flags) happen in cmd. This package only describes the
+// shape, so collectors can be used without cobra or viper.
 package config
 
 import (
@@ -53,7 +53,7 @@ type AWS struct {
 	MaxAttempts int           `mapstructure:"max_attempts" json:"max_attempts"`
 	MaxBackoff  time.Duration `mapstructure:"max_backoff" json:"max_backoff"`
 	// CallTimeout bounds one attempt of one API call, so an endpoint that
-	// accepts a connection and never answers cannot stall a run.
+	// accepts a connection and never replies cannot stall a run.
 	CallTimeout    time.Duration `mapstructure:"call_timeout" json:"call_timeout"`
 	Regions        []string      `mapstructure:"regions" json:"regions"`
 	Accounts       []AWSAccount  `mapstructure:"accounts" json:"accounts,omitempty"`

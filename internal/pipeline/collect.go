@@ -24,8 +24,8 @@ func NewRunID(start time.Time) string {
 }
 
 // Collect runs every planned collector and returns the evidence and the run
-// state. It fails only when ctx is cancelled; every other failure is in the
-// evidence as a failure record.
+// state. It fails when ctx is cancelled or redaction fails. Every collector
+// failure is in the evidence as a failure record instead.
 func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evidence.Set, RunState, error) {
 	started := p.Opts.Now
 	st := RunState{
@@ -42,7 +42,7 @@ func (p *Plan) Collect(ctx context.Context, progress collectors.Progress) (*evid
 		st.Host = host
 	}
 	sink := &evidence.Memory{}
-	checks := p.wantedChecks()
+	checks := p.requestedChecks()
 	req := collectors.Request{Now: started, Period: p.Period, Checks: checks, Logger: p.Opts.Logger}
 	// Collectors wait on the network and limit their own calls per service,
 	// so they all run at once: a stalled source never holds back another.

@@ -42,7 +42,7 @@ type Output struct {
 	Bundle  *evidence.Bundle
 }
 
-// RenderInput is what Render needs.
+// RenderInput is the input of Render.
 type RenderInput struct {
 	Results    *controls.Results
 	Evidence   *evidence.Set

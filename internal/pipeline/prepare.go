@@ -588,23 +588,23 @@ func overlaps(a, b []string) bool {
 	return false
 }
 
-// wantedChecks returns the check ids collectors are asked to serve: the
+// requestedChecks returns the check ids collectors are asked to serve: the
 // selected checks, and for a custom rule every built-in check that reads
 // the same evidence kind, so its items carry every attribute.
-func (p *Plan) wantedChecks() map[string]bool {
-	wanted := map[string]bool{}
+func (p *Plan) requestedChecks() map[string]bool {
+	requested := map[string]bool{}
 	for _, c := range p.Selected {
-		wanted[c.ID] = true
+		requested[c.ID] = true
 		if len(c.Collectors) > 0 {
 			continue
 		}
 		for _, other := range p.Registry.All() {
 			if len(other.Collectors) > 0 && overlaps(other.Kinds, c.Kinds) {
-				wanted[other.ID] = true
+				requested[other.ID] = true
 			}
 		}
 	}
-	return wanted
+	return requested
 }
 
 // withSelectedCollectors drops the checks whose collectors are all outside
